@@ -1,0 +1,64 @@
+import { appendFile, chmod } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { ensurePrivateDir, FILE_MODE } from "../files/atomic-write.js";
+import { readTextIfExists } from "../files/json-state-file.js";
+
+/**
+ * One line of `<state>/audit.jsonl`: who changed which credential, order, pin or default, from where
+ * and when. Never holds a secret — profile ids, types and fingerprints only.
+ */
+export const AuditEntrySchema = z.looseObject({
+  ts: z.string(),
+  /** `cli:<os user>`, `telegram:<user id>`, `discord:<user id>`, `console:local`, `tessera` for automatic changes. */
+  actor: z.string(),
+  /** `cli`, `chat`, `runtime`, `sync`, `doctor`, `import`, `onboard`. */
+  surface: z.string(),
+  action: z.string(),
+  agent: z.string().optional(),
+  target: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** Who is making a change and through which surface; passed down to every audited operation. */
+export interface Actor {
+  actor: string;
+  surface: string;
+}
+
+/**
+ * Append-only audit log. Each entry is one `write` in append mode, which the kernel keeps whole even
+ * with several processes appending, so no lock is needed.
+ */
+export class AuditLog {
+  constructor(readonly path: string) {}
+
+  async append(
+    who: Actor,
+    action: string,
+    fields: { agent?: string; target?: string; detail?: string } = {},
+  ) {
+    const entry: AuditEntry = { ts: new Date().toISOString(), ...who, action, ...fields };
+    await ensurePrivateDir(dirname(this.path));
+    await appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: FILE_MODE, flag: "a" });
+    await chmod(this.path, FILE_MODE);
+  }
+
+  /** Entries at or after `since` (epoch ms); unreadable lines are reported, not dropped silently. */
+  async read(since = 0): Promise<{ entries: AuditEntry[]; badLines: number[] }> {
+    const text = (await readTextIfExists(this.path)) ?? "";
+    const entries: AuditEntry[] = [];
+    const badLines: number[] = [];
+    text.split("\n").forEach((line, index) => {
+      if (line.trim() === "") return;
+      try {
+        const entry = AuditEntrySchema.parse(JSON.parse(line));
+        if (Date.parse(entry.ts) >= since) entries.push(entry);
+      } catch {
+        badLines.push(index + 1);
+      }
+    });
+    return { entries, badLines };
+  }
+}

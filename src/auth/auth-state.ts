@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/**
+ * Hot, non-secret runtime state per agent (`auth-state.json`): when each profile was last used, its
+ * failures, cooldowns and needs-reauth marks, and the last profile that worked per provider. Kept
+ * apart from the secrets file so that using a credential never rewrites the secrets.
+ */
+
+export const FailureReasonSchema = z.enum(["rate_limit", "billing", "auth"]);
+export type FailureReason = z.infer<typeof FailureReasonSchema>;
+
+export const ProfileUsageSchema = z.looseObject({
+  lastUsed: z.number().optional(),
+  lastFailureAt: z.number().optional(),
+  /** Failures per reason inside the current window (reset after 24h without failure). */
+  failureCounts: z.partialRecord(FailureReasonSchema, z.number().int().nonnegative()).default({}),
+  cooldownUntil: z.number().optional(),
+  disabledUntil: z.number().optional(),
+  disabledReason: z.string().optional(),
+  /** Set when a refresh or an auth failure means only the user can fix it; `reason` has secrets removed. */
+  needsReauth: z.object({ at: z.number(), reason: z.string() }).optional(),
+});
+
+export const AuthStateFileSchema = z.looseObject({
+  version: z.number().default(1),
+  usage: z.record(z.string(), ProfileUsageSchema).default({}),
+  lastGood: z.record(z.string(), z.string()).default({}),
+  /** Owner notices already sent (`<profileId>:<kind>` → epoch ms), so each is sent once. */
+  notified: z.record(z.string(), z.number()).default({}),
+});
+
+export type ProfileUsage = z.infer<typeof ProfileUsageSchema>;
+export type AuthStateFile = z.infer<typeof AuthStateFileSchema>;
+
+export const emptyAuthState = (): AuthStateFile => ({ version: 1, usage: {}, lastGood: {}, notified: {} });
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Counters reset after this long without a failure. */
+export const FAILURE_WINDOW_MS = 24 * HOUR;
+/** Rate-limit cooldown ladder: 1m → 5m → 25m → 1h (cap). */
+const RATE_LIMIT_LADDER = [1 * MINUTE, 5 * MINUTE, 25 * MINUTE, HOUR];
+const BILLING_BASE_MS = 5 * HOUR;
+const BILLING_CAP_MS = 24 * HOUR;
+
+/**
+ * Applies one failure to a profile's usage (PRODUCT §4): per-reason counters reset after 24h without
+ * failure; rate limits cool down along the ladder, never shorter than the provider's `retry-after`;
+ * billing disables for 5h doubling to 24h; auth marks needs-reauth. An existing longer cooldown is
+ * never shortened (`max(existing, new)`).
+ */
+export function applyFailure(
+  usage: ProfileUsage,
+  reason: FailureReason,
+  now: number,
+  opts: { retryAfterMs?: number; message?: string } = {},
+): ProfileUsage {
+  const windowExpired = usage.lastFailureAt !== undefined && now - usage.lastFailureAt > FAILURE_WINDOW_MS;
+  const counts = windowExpired ? {} : { ...usage.failureCounts };
+  const n = (counts[reason] ?? 0) + 1;
+  counts[reason] = n;
+  const next: ProfileUsage = { ...usage, failureCounts: counts, lastFailureAt: now };
+  if (reason === "rate_limit") {
+    const ladder = RATE_LIMIT_LADDER[Math.min(n, RATE_LIMIT_LADDER.length) - 1]!;
+    const until = now + Math.max(ladder, opts.retryAfterMs ?? 0);
+    next.cooldownUntil = Math.max(usage.cooldownUntil ?? 0, until);
+  } else if (reason === "billing") {
+    const span = Math.min(BILLING_CAP_MS, BILLING_BASE_MS * 2 ** Math.min(n - 1, 10));
+    next.disabledUntil = Math.max(usage.disabledUntil ?? 0, now + span);
+    next.disabledReason = "billing";
+  } else {
+    next.needsReauth = { at: now, reason: opts.message ?? "the provider refused the credential" };
+  }
+  return next;
+}
+
+/** A success clears cooldowns and marks but keeps the counters, so a flapping key still escalates. */
+export function applySuccess(usage: ProfileUsage, now: number): ProfileUsage {
+  const { cooldownUntil: _c, disabledUntil: _d, disabledReason: _r, needsReauth: _n, ...rest } = usage;
+  return { ...rest, lastUsed: now };
+}

@@ -1,0 +1,208 @@
+import type { Actor, AuditLog } from "../audit/audit-log.js";
+import { authProfilesPath, authStatePath } from "../config/paths.js";
+import { TesseraError } from "../errors.js";
+import { JsonStateFile } from "../files/json-state-file.js";
+import {
+  type AuthStateFile,
+  AuthStateFileSchema,
+  applyFailure,
+  applySuccess,
+  emptyAuthState,
+  type FailureReason,
+} from "./auth-state.js";
+import {
+  type AuthProfilesFile,
+  AuthProfilesFileSchema,
+  type Credential,
+  emptyAuthProfiles,
+  providerOfProfileId,
+  secretOf,
+} from "./credentials.js";
+import { fingerprint } from "./mask.js";
+
+/** What the resolver and the views read: the credentials and their hot state, as one snapshot. */
+export interface AuthSnapshot {
+  profiles: AuthProfilesFile;
+  state: AuthStateFile;
+}
+
+/**
+ * An agent's credential store: `auth-profiles.json` (secrets, order) and `auth-state.json` (usage,
+ * cooldowns, marks) under `<state>/agents/<agentId>/agent/`. Every mutation is a locked
+ * read-modify-write through the files layer; credential and order changes are audited.
+ */
+export class AuthStore {
+  readonly profilesFile: JsonStateFile<AuthProfilesFile>;
+  readonly stateFile: JsonStateFile<AuthStateFile>;
+
+  constructor(
+    readonly stateDir: string,
+    readonly agentId: string,
+    readonly auditLog?: AuditLog,
+  ) {
+    this.profilesFile = new JsonStateFile(
+      authProfilesPath(stateDir, agentId),
+      AuthProfilesFileSchema,
+      emptyAuthProfiles,
+    );
+    this.stateFile = new JsonStateFile(authStatePath(stateDir, agentId), AuthStateFileSchema, emptyAuthState);
+  }
+
+  get path(): string {
+    return this.profilesFile.path;
+  }
+
+  async load(): Promise<AuthSnapshot> {
+    const [profiles, state] = await Promise.all([this.profilesFile.read(), this.stateFile.read()]);
+    return { profiles, state };
+  }
+
+  /**
+   * Adds or replaces a profile. The id must be `<provider>:<name>` of the credential's provider. A new
+   * credential starts clean: cooldowns and needs-reauth marks of the old one are cleared.
+   */
+  async upsertProfile(id: string, credential: Credential, who: Actor): Promise<{ created: boolean }> {
+    assertProfileId(id, credential.provider);
+    const created = await this.profilesFile.update((data) => {
+      const existed = id in data.profiles;
+      data.profiles[id] = { ...credential, updatedAt: Date.now() };
+      return !existed;
+    });
+    await this.clearUsageMarks(id);
+    await this.auditLog?.append(who, created ? "profile.add" : "profile.replace", {
+      agent: this.agentId,
+      target: id,
+      detail: `${credential.type} #${fingerprint(secretOf(credential))}`,
+    });
+    return { created };
+  }
+
+  /** Deletes a profile and its order entries and usage. Unknown ids are an error listing the known ones. */
+  async removeProfile(id: string, who: Actor): Promise<void> {
+    await this.profilesFile.update((data) => {
+      if (!(id in data.profiles)) throw unknownProfile(id, Object.keys(data.profiles));
+      delete data.profiles[id];
+      for (const [provider, ids] of Object.entries(data.order)) {
+        const kept = ids.filter((x) => x !== id);
+        if (kept.length === 0) delete data.order[provider];
+        else data.order[provider] = kept;
+      }
+    });
+    await this.stateFile.update((state) => {
+      delete state.usage[id];
+      for (const [provider, good] of Object.entries(state.lastGood))
+        if (good === id) delete state.lastGood[provider];
+    });
+    await this.auditLog?.append(who, "profile.remove", { agent: this.agentId, target: id });
+  }
+
+  async getOrder(provider: string): Promise<string[] | undefined> {
+    return (await this.profilesFile.read()).order[provider];
+  }
+
+  /** Sets the agent's order override; every id must exist and belong to `provider`. */
+  async setOrder(provider: string, ids: string[], who: Actor): Promise<string[]> {
+    const unique = [...new Set(ids.map((id) => id.trim()).filter(Boolean))];
+    if (unique.length === 0) {
+      throw new TesseraError(
+        "USAGE",
+        "no profile ids given",
+        `tessera models auth order set --provider ${provider} <profileId>...`,
+      );
+    }
+    await this.profilesFile.update((data) => {
+      for (const id of unique) {
+        const credential = data.profiles[id];
+        if (!credential) throw unknownProfile(id, profilesOf(data, provider));
+        if (credential.provider !== provider) {
+          throw new TesseraError(
+            "PROFILE_PROVIDER_MISMATCH",
+            `profile ${id} is for ${credential.provider}, not ${provider}`,
+            `use ${provider} profiles: ${profilesOf(data, provider).join(", ") || "(none stored)"}`,
+          );
+        }
+      }
+      data.order[provider] = unique;
+    });
+    await this.auditLog?.append(who, "order.set", {
+      agent: this.agentId,
+      target: provider,
+      detail: unique.join(","),
+    });
+    return unique;
+  }
+
+  async clearOrder(provider: string, who: Actor): Promise<boolean> {
+    const had = await this.profilesFile.update((data) => {
+      const existed = provider in data.order;
+      delete data.order[provider];
+      return existed;
+    });
+    if (had) await this.auditLog?.append(who, "order.clear", { agent: this.agentId, target: provider });
+    return had;
+  }
+
+  /** Records a successful request: last used, last good for the provider, marks cleared. */
+  async markSuccess(id: string, provider: string, now = Date.now()): Promise<void> {
+    await this.stateFile.update((state) => {
+      state.usage[id] = applySuccess(state.usage[id] ?? { failureCounts: {} }, now);
+      state.lastGood[provider] = id;
+    });
+  }
+
+  /** Records a failure that counts against the credential (rate limit, billing, auth). */
+  async markFailure(
+    id: string,
+    reason: FailureReason,
+    opts: { retryAfterMs?: number; message?: string; now?: number } = {},
+  ): Promise<void> {
+    const now = opts.now ?? Date.now();
+    await this.stateFile.update((state) => {
+      state.usage[id] = applyFailure(state.usage[id] ?? { failureCounts: {} }, reason, now, opts);
+    });
+  }
+
+  /** Clears cooldown, disabled and needs-reauth marks (a new credential was stored for this id). */
+  async clearUsageMarks(id: string): Promise<void> {
+    const current = (await this.stateFile.read()).usage[id];
+    if (!current?.cooldownUntil && !current?.disabledUntil && !current?.needsReauth) return;
+    await this.stateFile.update((state) => {
+      const usage = state.usage[id];
+      if (!usage) return;
+      const { cooldownUntil: _c, disabledUntil: _d, disabledReason: _r, needsReauth: _n, ...rest } = usage;
+      state.usage[id] = { ...rest, failureCounts: {} };
+    });
+  }
+}
+
+function profilesOf(data: AuthProfilesFile, provider: string): string[] {
+  return Object.entries(data.profiles)
+    .filter(([, c]) => c.provider === provider)
+    .map(([id]) => id);
+}
+
+function unknownProfile(id: string, known: string[]): TesseraError {
+  return new TesseraError(
+    "PROFILE_NOT_FOUND",
+    `no profile ${id}${known.length ? ` (known: ${known.join(", ")})` : " (the store has none)"}`,
+    "tessera models auth list",
+  );
+}
+
+/** Profile ids are `<provider>:<name>`, and the provider part must match the credential's provider. */
+export function assertProfileId(id: string, provider: string): void {
+  if (!/^[a-z0-9][a-z0-9._-]*:[^\s]+$/.test(id)) {
+    throw new TesseraError(
+      "PROFILE_INVALID",
+      `invalid profile id "${id}": profile ids look like <provider>:<name>, e.g. ${provider}:work`,
+      `--profile-id ${provider}:<name>`,
+    );
+  }
+  if (providerOfProfileId(id) !== provider) {
+    throw new TesseraError(
+      "PROFILE_PROVIDER_MISMATCH",
+      `profile id ${id} does not start with the provider ${provider}:`,
+      `--profile-id ${provider}:${id.slice(id.indexOf(":") + 1)}`,
+    );
+  }
+}

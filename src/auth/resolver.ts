@@ -1,0 +1,321 @@
+import { describeExpiry, formatSpan } from "../config/duration.js";
+import type { EnvSnapshot } from "../config/env.js";
+import type { Config } from "../config/schema.js";
+import { providerInfo } from "../models/provider-catalog.js";
+import type { ProfileUsage } from "./auth-state.js";
+import type { AuthSnapshot } from "./auth-store.js";
+import { type Credential, type CredentialType, secretOf } from "./credentials.js";
+import { maskSecret } from "./mask.js";
+
+/** A candidate's state, shown everywhere with its reason (PRODUCT §4). */
+export type CandidateState =
+  | "ok"
+  | "expiring"
+  | "expired"
+  | "refreshable"
+  | "cooldown"
+  | "disabled"
+  | "needs-reauth"
+  | "missing";
+
+const USABLE: ReadonlySet<CandidateState> = new Set(["ok", "expiring", "refreshable"]);
+
+/** One credential the resolver considered for a provider. Holds no secret in enumerable fields. */
+export interface Candidate {
+  /** Profile id, or `env:NAME` for an environment credential. */
+  id: string;
+  kind: "profile" | "env";
+  provider: string;
+  type: CredentialType;
+  state: CandidateState;
+  usable: boolean;
+  /** Why it has that state, in words: `expires in 3h`, `rate limited; cooldown 4m left`. */
+  reason: string;
+  /** `store`, `claude-code`, `env: NAME` or `shell env: NAME`. */
+  source: string;
+  masked: string;
+  expiresAt?: number;
+  /** An oauth credential with a refresh token that has not failed: it renews itself on use. */
+  canRefresh: boolean;
+  pinned: boolean;
+}
+
+/** The resolver's answer for one provider: candidates in the order they would be tried. */
+export interface Resolution {
+  provider: string;
+  candidates: Candidate[];
+  /** The candidate the next request uses; undefined when none can be used. */
+  next?: Candidate;
+  /** Why `next` is the one (or why there is none). */
+  nextReason: string;
+  /** A user pin never fails over to the next candidate. */
+  failover: boolean;
+  /** Where the order came from. */
+  orderSource: "pin" | "agent order" | "config order" | "default";
+  /** Stored profiles of this provider that are not candidates, and why. */
+  excluded: { id: string; reason: string }[];
+  /** Set when the session's pinned profile is gone or belongs to another provider. */
+  pinProblem?: string;
+}
+
+export interface ResolveInput {
+  provider: string;
+  auth: AuthSnapshot;
+  config: Config;
+  env: EnvSnapshot;
+  /** The session's pinned profile id, if any. */
+  pin?: string;
+  now: number;
+  warnWithinMs: number;
+}
+
+const credentials = new WeakMap<Candidate, Credential>();
+
+/** The credential behind a candidate, for the one place that sends it (the provider call). */
+export function credentialOf(candidate: Candidate): Credential {
+  const credential = credentials.get(candidate);
+  if (!credential) throw new Error(`no credential attached to candidate ${candidate.id}`);
+  return credential;
+}
+
+const TYPE_RANK: Record<CredentialType, number> = { oauth: 0, token: 1, api_key: 2 };
+
+/**
+ * The one function that decides which credential a request uses (PRODUCT §4). The runtime, every
+ * status view, the pickers and `doctor` call it; none recomputes auth its own way. Pure: it reads the
+ * snapshot it is given and writes nothing.
+ *
+ * Order: the session pin (no failover) → the agent's order override, else config `auth.order` →
+ * otherwise all the provider's profiles, oauth before token before api_key, least recently used
+ * first, `lastGood` first among equals → environment credentials. Unusable candidates move to the
+ * end (a pin stays first) and are skipped.
+ */
+export function resolveCandidates(input: ResolveInput): Resolution {
+  const { provider, auth, config, pin } = input;
+  const profiles = auth.profiles.profiles;
+  const ofProvider = Object.keys(profiles).filter((id) => profiles[id]!.provider === provider);
+  const excluded: { id: string; reason: string }[] = [];
+
+  let pinned: string | undefined;
+  let pinProblem: string | undefined;
+  if (pin !== undefined) {
+    const credential = profiles[pin];
+    if (!credential) pinProblem = `the pinned profile ${pin} no longer exists`;
+    else if (credential.provider !== provider)
+      pinProblem = `the pinned profile ${pin} is for ${credential.provider}, not ${provider}`;
+    else pinned = pin;
+  }
+
+  const agentOrder = auth.profiles.order[provider];
+  const configOrder = config.auth.order[provider];
+  const explicit = agentOrder ?? configOrder;
+  const orderSource: Resolution["orderSource"] = pinned
+    ? "pin"
+    : agentOrder
+      ? "agent order"
+      : configOrder
+        ? "config order"
+        : "default";
+  let ordered: string[];
+  if (explicit) {
+    const label = agentOrder ? "the agent's order override" : "config auth.order";
+    ordered = explicit.filter((id) => {
+      if (!profiles[id]) excluded.push({ id, reason: `listed in ${label} but not stored` });
+      else if (profiles[id]!.provider !== provider)
+        excluded.push({ id, reason: `listed in ${label} but is a ${profiles[id]!.provider} profile` });
+      else return true;
+      return false;
+    });
+    const fix = agentOrder
+      ? `tessera models auth order set --provider ${provider} …`
+      : `config auth.order.${provider}`;
+    for (const id of ofProvider) {
+      if (!ordered.includes(id) && id !== pinned) excluded.push({ id, reason: `not in ${label} (${fix})` });
+    }
+  } else {
+    ordered = sortByDefaultRules(ofProvider, profiles, auth.state.usage, auth.state.lastGood[provider]);
+  }
+  ordered = [...new Set(ordered)].filter((id) => id !== pinned);
+  if (pinned) ordered.unshift(pinned);
+
+  const candidates: Candidate[] = ordered.map((id) =>
+    profileCandidate(input, id, profiles[id]!, id === pinned),
+  );
+  candidates.push(...envCandidates(input));
+
+  const head = pinned ? candidates.slice(0, 1) : [];
+  const rest = pinned ? candidates.slice(1) : candidates;
+  const sorted = [...head, ...rest.filter((c) => c.usable), ...rest.filter((c) => !c.usable)];
+
+  let next: Candidate | undefined;
+  let nextReason: string;
+  if (pinned) {
+    const first = sorted[0]!;
+    // A user's explicit pin outranks our own back-off guesses (cooldown, billing pause), but not
+    // facts: an expired, missing or refused credential cannot answer.
+    const honoured = first.usable || first.state === "cooldown" || first.state === "disabled";
+    next = honoured ? first : undefined;
+    nextReason = honoured
+      ? `pinned by this session${first.usable ? "" : ` (despite ${first.state}: a pin never fails over)`}`
+      : `pinned profile ${pinned} is ${first.state} and a pin never fails over; /model reset to use the default order`;
+  } else {
+    next = sorted.find((c) => c.usable);
+    nextReason = next ? whyNext(next, orderSource, sorted) : noneReason(provider, sorted);
+  }
+  return {
+    provider,
+    candidates: sorted,
+    next,
+    nextReason,
+    failover: !pinned,
+    orderSource,
+    excluded,
+    pinProblem,
+  };
+}
+
+function sortByDefaultRules(
+  ids: string[],
+  profiles: Record<string, Credential>,
+  usage: Record<string, ProfileUsage>,
+  lastGood: string | undefined,
+): string[] {
+  return [...ids].sort((a, b) => {
+    const byType = TYPE_RANK[profiles[a]!.type] - TYPE_RANK[profiles[b]!.type];
+    if (byType !== 0) return byType;
+    const byUse = (usage[a]?.lastUsed ?? 0) - (usage[b]?.lastUsed ?? 0);
+    if (byUse !== 0) return byUse;
+    if (a === lastGood) return -1;
+    if (b === lastGood) return 1;
+    return a.localeCompare(b);
+  });
+}
+
+function profileCandidate(
+  input: ResolveInput,
+  id: string,
+  credential: Credential,
+  pinned: boolean,
+): Candidate {
+  const usage = input.auth.state.usage[id];
+  const judged = judge(credential, usage, input.now, input.warnWithinMs);
+  const candidate: Candidate = {
+    id,
+    kind: "profile",
+    provider: credential.provider,
+    type: credential.type,
+    ...judged,
+    usable: USABLE.has(judged.state),
+    source: credential.origin === "claude-code" ? "claude-code" : "store",
+    masked: maskSecret(secretOf(credential)),
+    expiresAt: credential.type === "api_key" ? undefined : credential.expires,
+    pinned,
+  };
+  credentials.set(candidate, credential);
+  return candidate;
+}
+
+function envCandidates(input: ResolveInput): Candidate[] {
+  const info = providerInfo(input.config, input.provider);
+  if (!info) return [];
+  return info.envKeys.flatMap((key) => {
+    const found = input.env.get(key.name);
+    if (!found) return [];
+    const credential: Credential =
+      key.type === "api_key"
+        ? { type: "api_key", provider: input.provider, key: found.value }
+        : { type: "token", provider: input.provider, token: found.value };
+    const id = `env:${key.name}`;
+    const usage = input.auth.state.usage[id];
+    const judged = judge(credential, usage, input.now, input.warnWithinMs);
+    const candidate: Candidate = {
+      id,
+      kind: "env",
+      provider: input.provider,
+      type: key.type,
+      ...judged,
+      usable: USABLE.has(judged.state),
+      source: `${found.origin === "shell" ? "shell env" : "env"}: ${key.name}`,
+      masked: maskSecret(found.value),
+      canRefresh: false,
+      pinned: false,
+    };
+    credentials.set(candidate, credential);
+    return [candidate];
+  });
+}
+
+/** State and reason of one credential at `now`; needs-reauth, billing and cooldown marks overlay it. */
+export function judge(
+  credential: Credential,
+  usage: ProfileUsage | undefined,
+  now: number,
+  warnWithinMs: number,
+): { state: CandidateState; reason: string; canRefresh: boolean } {
+  const secret = secretOf(credential).trim();
+  const canRefresh = credential.type === "oauth" && credential.refresh.trim() !== "" && !usage?.needsReauth;
+  if (secret === "" && !(credential.type === "oauth" && credential.refresh.trim() !== "")) {
+    return { state: "missing", reason: "the stored secret is empty", canRefresh: false };
+  }
+  if (usage?.needsReauth) {
+    return {
+      state: "needs-reauth",
+      reason: `needs re-authentication: ${usage.needsReauth.reason}`,
+      canRefresh: false,
+    };
+  }
+  const expires = credential.type === "api_key" ? undefined : credential.expires;
+  const expiry = describeExpiry(expires, now);
+  let base: { state: CandidateState; reason: string };
+  if (canRefresh) {
+    base =
+      expires === undefined
+        ? { state: "refreshable", reason: "expiry unknown; refreshes on use" }
+        : expires - now <= warnWithinMs
+          ? { state: "refreshable", reason: `access token ${expiry}; refreshes itself on use` }
+          : { state: "ok", reason: `${expiry}; refreshes itself` };
+  } else if (expires === undefined) {
+    base = { state: "ok", reason: credential.type === "api_key" ? "api key" : "static token, no expiry" };
+  } else if (expires <= now) {
+    base = { state: "expired", reason: `${expiry}; static credentials cannot refresh` };
+  } else if (expires - now <= warnWithinMs) {
+    base = { state: "expiring", reason: `${expiry}; cannot refresh itself` };
+  } else {
+    base = { state: "ok", reason: expiry! };
+  }
+  if (base.state === "expired") return { ...base, canRefresh };
+  if (usage?.disabledUntil && usage.disabledUntil > now) {
+    const why = usage.disabledReason === "billing" ? "billing problem" : (usage.disabledReason ?? "disabled");
+    return {
+      state: "disabled",
+      reason: `${why}; paused ${formatSpan(usage.disabledUntil - now)} more`,
+      canRefresh,
+    };
+  }
+  if (usage?.cooldownUntil && usage.cooldownUntil > now) {
+    return {
+      state: "cooldown",
+      reason: `rate limited; cooldown ${formatSpan(usage.cooldownUntil - now)} left`,
+      canRefresh,
+    };
+  }
+  return { ...base, canRefresh };
+}
+
+function whyNext(next: Candidate, orderSource: Resolution["orderSource"], sorted: Candidate[]): string {
+  const skipped = sorted.filter((c) => !c.usable && c.kind === "profile");
+  const base =
+    next.kind === "env"
+      ? "no stored profile is usable; using the environment"
+      : orderSource === "agent order"
+        ? "first usable in the agent's order override"
+        : orderSource === "config order"
+          ? "first usable in config auth.order"
+          : `first usable by default order (oauth, token, api_key; least recently used)`;
+  return skipped.length ? `${base}; skipped ${skipped.map((c) => `${c.id} (${c.state})`).join(", ")}` : base;
+}
+
+function noneReason(provider: string, sorted: Candidate[]): string {
+  if (sorted.length === 0) return `no credential for ${provider}`;
+  return `no usable credential: ${sorted.map((c) => `${c.id} is ${c.state}`).join(", ")}`;
+}

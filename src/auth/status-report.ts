@@ -1,0 +1,271 @@
+import { describeExpiry } from "../config/duration.js";
+import type { EnvSnapshot } from "../config/env.js";
+import type { Config } from "../config/schema.js";
+import { providersInUse } from "../models/catalog.js";
+import { endpointOf, providerInfo } from "../models/provider-catalog.js";
+import type { AuthSnapshot } from "./auth-store.js";
+import { type Candidate, type CandidateState, type Resolution, resolveCandidates } from "./resolver.js";
+
+/** One candidate as every view shows it. Contains no secret — only `masked`. */
+export interface ProfileStatus {
+  id: string;
+  type: Candidate["type"];
+  state: CandidateState;
+  reason: string;
+  expiresAt: number | null;
+  /** `expires in 3h` / `expired 2d ago`, or null for credentials without expiry. */
+  expires: string | null;
+  source: string;
+  masked: string;
+  next: boolean;
+  usable: boolean;
+  pinned: boolean;
+}
+
+export interface ProviderStatus {
+  provider: string;
+  /** Where requests go; null for a provider Tessera does not know (e.g. imported from another tool). */
+  endpoint: string | null;
+  /** Whether a configured model (default, alias, allow list) uses this provider. */
+  inUse: boolean;
+  usedBy: string[];
+  /** Id of the candidate the next request uses, or null. */
+  next: string | null;
+  nextReason: string;
+  failover: boolean;
+  orderSource: Resolution["orderSource"];
+  profiles: ProfileStatus[];
+  excluded: { id: string; reason: string }[];
+}
+
+export interface Problem {
+  severity: "error" | "warning" | "info";
+  provider?: string;
+  profileId?: string;
+  what: string;
+  /** The exact command or setting that fixes it. */
+  fix: string;
+  /** The `--check` exit code this problem causes when its provider is in use. */
+  exit?: 1 | 2;
+}
+
+/**
+ * The status report: the single object that `tessera models status` (text, `--json`, `--check`) and
+ * the chat's `/model status` render. Built from the one resolver; no view computes auth itself.
+ */
+export interface StatusReport {
+  configPath: string;
+  agent: string;
+  storePath: string;
+  defaultModel: string;
+  aliases: Record<string, string>;
+  warnWithinMs: number;
+  shellEnv: { enabled: boolean; imported: string[]; error?: string };
+  providers: ProviderStatus[];
+  problems: Problem[];
+  /** The `--check` verdict: 1 = broken, 2 = expiring soon without self-refresh, 0 = fine. */
+  check: { exitCode: 0 | 1 | 2; reasons: string[] };
+}
+
+export interface BuildReportInput {
+  config: Config;
+  configPath: string;
+  agent: string;
+  storePath: string;
+  auth: AuthSnapshot;
+  env: EnvSnapshot;
+  now: number;
+  warnWithinMs: number;
+  /** Session pins, for the chat view: the pinned profile applies to its provider. */
+  pin?: string;
+}
+
+export function buildStatusReport(input: BuildReportInput): StatusReport {
+  const { config, auth, env, now, warnWithinMs } = input;
+  const inUse = providersInUse(config);
+  const ids = new Set<string>(inUse.keys());
+  for (const credential of Object.values(auth.profiles.profiles)) ids.add(credential.provider);
+  for (const provider of ["anthropic", "openai", "openrouter", ...Object.keys(config.models.providers)]) {
+    const info = providerInfo(config, provider);
+    if (info?.envKeys.some((k) => env.get(k.name))) ids.add(provider);
+  }
+
+  const providers: ProviderStatus[] = [];
+  const problems: Problem[] = [];
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const pinnedProvider = input.pin ? auth.profiles.profiles[input.pin]?.provider : undefined;
+
+  for (const provider of [...ids].sort(byUseThenName(inUse))) {
+    const resolution = resolveCandidates({
+      provider,
+      auth,
+      config,
+      env,
+      pin: provider === pinnedProvider ? input.pin : undefined,
+      now,
+      warnWithinMs,
+    });
+    const info = providerInfo(config, provider);
+    const usedBy = inUse.get(provider) ?? [];
+    const status: ProviderStatus = {
+      provider,
+      endpoint: info ? endpointOf(info) : null,
+      inUse: usedBy.length > 0,
+      usedBy,
+      next: resolution.next?.id ?? null,
+      nextReason: resolution.nextReason,
+      failover: resolution.failover,
+      orderSource: resolution.orderSource,
+      profiles: resolution.candidates.map((c) => toProfileStatus(c, resolution.next, now)),
+      excluded: resolution.excluded,
+    };
+    providers.push(status);
+    const found = problemsOf(status, resolution);
+    problems.push(...found);
+    if (status.inUse) {
+      for (const p of found) {
+        if (p.exit === 1) errors.push(p.what);
+        else if (p.exit === 2) warnings.push(p.what);
+      }
+    }
+  }
+  if (env.shellError) {
+    problems.push({
+      severity: "warning",
+      what: env.shellError,
+      fix: "check $SHELL and env.shellEnv.timeoutMs, or put the keys in <state>/.env",
+    });
+  }
+  const exitCode = errors.length ? 1 : warnings.length ? 2 : 0;
+  return {
+    configPath: input.configPath,
+    agent: input.agent,
+    storePath: input.storePath,
+    defaultModel: config.models.default,
+    aliases: config.models.aliases,
+    warnWithinMs,
+    shellEnv: { enabled: config.env.shellEnv.enabled, imported: env.shellImported, error: env.shellError },
+    providers,
+    problems,
+    check: { exitCode, reasons: exitCode === 1 ? errors : exitCode === 2 ? warnings : [] },
+  };
+}
+
+function toProfileStatus(c: Candidate, next: Candidate | undefined, now: number): ProfileStatus {
+  return {
+    id: c.id,
+    type: c.type,
+    state: c.state,
+    reason: c.reason,
+    expiresAt: c.expiresAt ?? null,
+    expires: describeExpiry(c.expiresAt, now) ?? null,
+    source: c.source,
+    masked: c.masked,
+    next: c === next,
+    usable: c.usable,
+    pinned: c.pinned,
+  };
+}
+
+function byUseThenName(inUse: Map<string, string[]>) {
+  return (a: string, b: string) => Number(inUse.has(b)) - Number(inUse.has(a)) || a.localeCompare(b);
+}
+
+/** Problems of one provider with the exact fix for each (PRODUCT §6.1). */
+function problemsOf(status: ProviderStatus, resolution: Resolution): Problem[] {
+  const { provider } = status;
+  const problems: Problem[] = [];
+  const used = status.inUse ? ` (used by ${status.usedBy.join(", ")})` : "";
+  if (resolution.candidates.length === 0) {
+    if (status.inUse) {
+      problems.push({
+        severity: "error",
+        provider,
+        what: `${provider}: no credential${used}`,
+        fix: addCredentialFix(provider),
+        exit: 1,
+      });
+    }
+    return problems;
+  }
+  for (const c of resolution.candidates) {
+    const fix = refreshFix(provider, c);
+    if (c.state === "expired" && c.type !== "api_key") {
+      problems.push({
+        severity: "error",
+        provider,
+        profileId: c.id,
+        what: `${c.id}: static token ${describeExpiryText(c)}`,
+        fix,
+        exit: 1,
+      });
+    } else if (c.state === "needs-reauth") {
+      problems.push({
+        severity: "error",
+        provider,
+        profileId: c.id,
+        what: `${c.id}: ${c.reason}`,
+        fix,
+        exit: 1,
+      });
+    } else if (c.state === "missing") {
+      problems.push({ severity: "warning", provider, profileId: c.id, what: `${c.id}: ${c.reason}`, fix });
+    } else if (c.state === "cooldown" || c.state === "disabled") {
+      problems.push({
+        severity: "info",
+        provider,
+        profileId: c.id,
+        what: `${c.id}: ${c.reason}`,
+        fix:
+          c.state === "disabled"
+            ? `check the ${provider} account's billing; it is retried automatically when the pause ends`
+            : "none needed; it is retried when the cooldown ends",
+      });
+    }
+  }
+  const next = resolution.next;
+  if (!next) {
+    problems.push({
+      severity: "error",
+      provider,
+      what: `${provider}: no usable credential${used}: ${resolution.nextReason}`,
+      fix: addCredentialFix(provider),
+      exit: 1,
+    });
+  } else if (next.state === "expiring") {
+    problems.push({
+      severity: "warning",
+      provider,
+      profileId: next.id,
+      what: `${next.id}: in use and ${describeExpiryText(next)}; it cannot refresh itself`,
+      fix: refreshFix(provider, next),
+      exit: 2,
+    });
+  }
+  return problems;
+}
+
+function describeExpiryText(c: Candidate): string {
+  return c.reason.split(";")[0] ?? c.state;
+}
+
+export function addCredentialFix(provider: string): string {
+  if (provider === "anthropic") {
+    return "tessera models auth paste-api-key --provider anthropic   (or: claude setup-token, then tessera models auth paste-token --provider anthropic)";
+  }
+  return `tessera models auth paste-api-key --provider ${provider}`;
+}
+
+function refreshFix(provider: string, c: Candidate): string {
+  if (c.kind === "env") return `replace ${c.source.replace(/^.*: /, "")} in the environment or <state>/.env`;
+  if (c.source === "claude-code")
+    return "run `claude` and log in again (Tessera picks the new credential up from Claude Code)";
+  if (c.type === "oauth") return `tessera models auth login --provider ${provider}`;
+  if (c.type === "token" && provider === "anthropic") {
+    return `run \`claude setup-token\`, then: tessera models auth paste-token --provider anthropic --profile-id ${c.id}`;
+  }
+  if (c.type === "token")
+    return `tessera models auth paste-token --provider ${provider} --profile-id ${c.id}`;
+  return `tessera models auth paste-api-key --provider ${provider} --profile-id ${c.id}`;
+}

@@ -1,0 +1,122 @@
+import { TesseraError } from "../errors.js";
+import { writeFileAtomic } from "../files/atomic-write.js";
+import { withFileLock } from "../files/file-lock.js";
+import { readTextIfExists, serialize } from "../files/json-state-file.js";
+import { formatIssues } from "../schema-issues.js";
+import { isRecord, migrateConfig } from "./migrations.js";
+import { type Config, ConfigSchema } from "./schema.js";
+
+/** What loading the config found; `doctor` uses all of it, other commands only `config`. */
+export interface ConfigInspection {
+  path: string;
+  exists: boolean;
+  /** The migrated, validated config; undefined when the file is invalid. */
+  config?: Config;
+  /** `path: message` lines; empty when valid. */
+  problems: string[];
+  /** One line per legacy value migrated in memory. */
+  notices: string[];
+  /** Raw JSON as on disk (before migration), for `doctor --fix` to write migrations back. */
+  raw?: Record<string, unknown>;
+}
+
+/** Reads, migrates and validates the config without throwing on invalid content. */
+export async function inspectConfig(path: string): Promise<ConfigInspection> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) {
+    return { path, exists: false, config: ConfigSchema.parse({}), problems: [], notices: [] };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return {
+      path,
+      exists: true,
+      problems: [`(root): not valid JSON: ${(err as Error).message}`],
+      notices: [],
+    };
+  }
+  if (!isRecord(raw)) {
+    return { path, exists: true, problems: ["(root): expected a JSON object"], notices: [] };
+  }
+  const migrated = structuredClone(raw);
+  const notices = migrateConfig(migrated);
+  const parsed = ConfigSchema.safeParse(migrated);
+  if (!parsed.success) return { path, exists: true, raw, problems: formatIssues(parsed.error), notices };
+  return { path, exists: true, raw, config: parsed.data, problems: [], notices };
+}
+
+/**
+ * Loads the config every command (but `doctor` and `--help`) runs on. An invalid config stops the
+ * command with every problem as `path: message`; a missing file means the defaults.
+ */
+export async function loadConfig(path: string): Promise<{ config: Config; notices: string[] }> {
+  const inspection = await inspectConfig(path);
+  if (!inspection.config) {
+    throw new TesseraError(
+      "CONFIG_INVALID",
+      `invalid config ${path}:\n  ${inspection.problems.join("\n  ")}`,
+      `fix the lines above in ${path} (see config.example.json), or run \`tessera doctor\``,
+    );
+  }
+  return { config: inspection.config, notices: inspection.notices };
+}
+
+/**
+ * Edits the config file as the user wrote it: `edit` gets the raw JSON (not the defaults-filled
+ * config) so only the keys it touches change; key order and every other value stay. Locked and
+ * atomic like every state file; the result must still validate, or nothing is written.
+ */
+export async function updateConfigFile(
+  path: string,
+  edit: (raw: Record<string, unknown>) => void,
+): Promise<Config> {
+  return withFileLock(path, async (assertHeld) => {
+    const text = await readTextIfExists(path);
+    let raw: unknown = {};
+    if (text !== undefined) {
+      try {
+        raw = JSON.parse(text);
+      } catch (err) {
+        throw new TesseraError(
+          "CONFIG_PARSE",
+          `${path} is not valid JSON (${(err as Error).message}); it was left untouched`,
+          `fix the file by hand, or run \`tessera doctor --fix\` to move it aside`,
+        );
+      }
+    }
+    if (!isRecord(raw))
+      throw new TesseraError("CONFIG_INVALID", `${path}: (root): expected a JSON object`, `fix ${path}`);
+    edit(raw);
+    const parsed = ConfigSchema.safeParse(structuredClone(raw));
+    if (!parsed.success) {
+      throw new TesseraError(
+        "CONFIG_INVALID",
+        `the change would make ${path} invalid:\n  ${formatIssues(parsed.error).join("\n  ")}`,
+        `fix ${path} first (\`tessera doctor\` lists the problems)`,
+      );
+    }
+    const next = serialize(raw);
+    if (next !== text) {
+      assertHeld();
+      await writeFileAtomic(path, next);
+    }
+    return parsed.data;
+  });
+}
+
+/** Returns `raw[key]` as an object, creating it when missing; for `updateConfigFile` edits. */
+export function objectAt(raw: Record<string, unknown>, ...keys: string[]): Record<string, unknown> {
+  let node = raw;
+  for (const key of keys) {
+    const child = node[key];
+    if (isRecord(child)) node = child;
+    else {
+      const created: Record<string, unknown> = {};
+      node[key] = created;
+      node = created;
+    }
+  }
+  return node;
+}

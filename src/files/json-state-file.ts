@@ -1,0 +1,116 @@
+import { readFile } from "node:fs/promises";
+import type { Adapter } from "lowdb";
+import { Low } from "lowdb";
+import type { z } from "zod";
+import { TesseraError } from "../errors.js";
+import { formatIssues } from "../schema-issues.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { withFileLock } from "./file-lock.js";
+
+/**
+ * The one way Tessera reads and writes a JSON state file (auth store, auth state, sessions).
+ *
+ * - `read()` is an unlocked snapshot: renames are atomic, so a reader sees a whole old or new file.
+ * - `update()` is a locked read-modify-write across processes, written atomically as 0600 in a 0700
+ *   directory, and skipped entirely when the mutation changed nothing.
+ * - A file that does not parse or does not match the schema is an error naming the path; it is
+ *   never treated as empty and never overwritten.
+ */
+export class JsonStateFile<T> {
+  constructor(
+    readonly path: string,
+    private readonly schema: z.ZodType<T>,
+    private readonly empty: () => T,
+  ) {}
+
+  /** Current contents, or the empty value when the file does not exist yet. */
+  async read(): Promise<T> {
+    const text = await readTextIfExists(this.path);
+    return text === undefined ? this.empty() : this.parse(text);
+  }
+
+  /** Raw text of the file as it is on disk (undefined when missing); for checks that must not parse. */
+  async readText(): Promise<string | undefined> {
+    return readTextIfExists(this.path);
+  }
+
+  /**
+   * Locks, re-reads, lets `mutate` change the data in place (and return a result), writes if anything
+   * changed, unlocks. Updates from concurrent processes are serialised, so none is lost.
+   */
+  async update<R>(mutate: (data: T) => R | Promise<R>): Promise<R> {
+    return withFileLock(this.path, async (assertHeld) => {
+      let before: string | undefined;
+      const adapter: Adapter<T> = {
+        read: async () => {
+          before = await readTextIfExists(this.path);
+          return before === undefined ? null : this.parse(before);
+        },
+        write: async (data) => {
+          const after = serialize(data);
+          if (after === before) return;
+          assertHeld();
+          await writeFileAtomic(this.path, after);
+        },
+      };
+      const db = new Low<T>(adapter, this.empty());
+      await db.read();
+      const result = await mutate(db.data);
+      // Validate what we are about to write: a bug must fail loudly here, not corrupt the file.
+      const checked = this.schema.safeParse(db.data);
+      if (!checked.success) {
+        throw new TesseraError(
+          "FILE_INVALID",
+          `refusing to write ${this.path}: ${formatIssues(checked.error).join("; ")}`,
+          "this is a bug in tessera; please report it with the command you ran",
+        );
+      }
+      await db.write();
+      return result;
+    });
+  }
+
+  private parse(text: string): T {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw corruptError(this.path, (err as Error).message);
+    }
+    const parsed = this.schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new TesseraError(
+        "FILE_INVALID",
+        `${this.path} does not have the expected layout (left untouched):\n  ${formatIssues(parsed.error).join("\n  ")}`,
+        `correct the file by hand, or move it aside with \`tessera doctor --fix\``,
+      );
+    }
+    return parsed.data;
+  }
+}
+
+function corruptError(path: string, detail: string): TesseraError {
+  return new TesseraError(
+    "FILE_CORRUPT",
+    `${path} is not valid JSON (${detail}); it was left untouched`,
+    `restore it from a backup or fix it by hand; \`tessera doctor --fix\` moves it aside as ${path}.corrupt-<time>`,
+  );
+}
+
+/** Stable formatting: 2-space JSON with a trailing newline, so diffs and "unchanged" checks work. */
+export function serialize(data: unknown): string {
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new TesseraError(
+      "FILE_IO",
+      `cannot read ${path}: ${(err as Error).message}`,
+      `check the permissions of ${path}`,
+    );
+  }
+}

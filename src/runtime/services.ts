@@ -1,0 +1,95 @@
+import { AuditLog } from "../audit/audit-log.js";
+import { AuthStore } from "../auth/auth-store.js";
+import { type ClaudeCodeSyncResult, claudeCodeLocation, syncClaudeCode } from "../auth/claude-code.js";
+import { type BuildReportInput, buildStatusReport, type StatusReport } from "../auth/status-report.js";
+import { parseDuration } from "../config/duration.js";
+import { type EnvSnapshot, loadEnvironment } from "../config/env.js";
+import { loadConfig } from "../config/load.js";
+import { resolveStatePaths, type StatePaths } from "../config/paths.js";
+import type { Config } from "../config/schema.js";
+import { TesseraError } from "../errors.js";
+
+/**
+ * Everything a command needs to work on one agent: paths, validated config, merged environment, the
+ * agent's auth store and the audit log. Built the same way for the CLI, the console and the gateway,
+ * so every surface sees the same files and the same rules.
+ */
+export interface AgentServices {
+  paths: StatePaths;
+  config: Config;
+  /** One line per legacy config value migrated in memory. */
+  configNotices: string[];
+  env: EnvSnapshot;
+  agentId: string;
+  store: AuthStore;
+  audit: AuditLog;
+  /** Process environment the services were built from (tests pass their own). */
+  processEnv: NodeJS.ProcessEnv;
+}
+
+export interface OpenOptions {
+  stateDir?: string;
+  configPath?: string;
+  agent?: string;
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+/** Loads config and env and opens the chosen agent (the configured default when `agent` is omitted). */
+export async function openAgentServices(opts: OpenOptions = {}): Promise<AgentServices> {
+  const processEnv = opts.processEnv ?? process.env;
+  const paths = resolveStatePaths({ stateDir: opts.stateDir, configPath: opts.configPath }, processEnv);
+  const { config, notices } = await loadConfig(paths.configPath);
+  const agentId = resolveAgentId(config, opts.agent);
+  const env = await loadEnvironment({ processEnv, envPath: paths.envPath, config });
+  const audit = new AuditLog(paths.auditPath);
+  return {
+    paths,
+    config,
+    configNotices: notices,
+    env,
+    agentId,
+    store: new AuthStore(paths.stateDir, agentId, audit),
+    audit,
+    processEnv,
+  };
+}
+
+/** The single rule for `--agent`: given id must be configured; omitted means `agents.default`. */
+export function resolveAgentId(config: Config, requested?: string): string {
+  const known = new Set([config.agents.default, ...config.agents.list.map((a) => a.id)]);
+  const id = requested ?? config.agents.default;
+  if (!known.has(id)) {
+    throw new TesseraError(
+      "AGENT_UNKNOWN",
+      `unknown agent "${id}" (configured: ${[...known].join(", ")})`,
+      `add { "id": "${id}" } to agents.list in the config, or pass --agent ${config.agents.default}`,
+    );
+  }
+  return id;
+}
+
+/** Claude Code sync as the views run it: only when `auth.claudeCode.sync` is on. */
+export async function syncClaudeCodeIfEnabled(services: AgentServices): Promise<ClaudeCodeSyncResult> {
+  if (!services.config.auth.claudeCode.sync) return { status: "disabled" };
+  const home = services.processEnv.HOME;
+  return syncClaudeCode(services.store, claudeCodeLocation(services.processEnv, process.platform, home));
+}
+
+/** Builds the status report for the agent as it is on disk now. */
+export async function statusReportFor(
+  services: AgentServices,
+  opts: { warnWithin?: string; now?: number; pin?: string } = {},
+): Promise<StatusReport> {
+  const input: BuildReportInput = {
+    config: services.config,
+    configPath: services.paths.configPath,
+    agent: services.agentId,
+    storePath: services.store.path,
+    auth: await services.store.load(),
+    env: services.env,
+    now: opts.now ?? Date.now(),
+    warnWithinMs: parseDuration(opts.warnWithin ?? services.config.auth.warnWithin, "--warn-within"),
+    pin: opts.pin,
+  };
+  return buildStatusReport(input);
+}
