@@ -13,12 +13,13 @@ import {
 import {
   type AuthProfilesFile,
   AuthProfilesFileSchema,
+  allSecretsOf,
   type Credential,
   emptyAuthProfiles,
   providerOfProfileId,
   secretOf,
 } from "./credentials.js";
-import { fingerprint } from "./mask.js";
+import { fingerprint, redactSecrets } from "./mask.js";
 
 /** What the resolver and the views read: the credentials and their hot state, as one snapshot. */
 export interface AuthSnapshot {
@@ -150,16 +151,34 @@ export class AuthStore {
     });
   }
 
-  /** Records a failure that counts against the credential (rate limit, billing, auth). */
+  /**
+   * Records a failure that counts against the credential (rate limit, billing, auth). `message` (a
+   * provider's error text, kept for needs-reauth) is stored with the profile's own secrets and any
+   * key- or bearer-shaped text masked: auth-state.json is the non-secret file.
+   */
   async markFailure(
     id: string,
     reason: FailureReason,
     opts: { retryAfterMs?: number; message?: string; now?: number } = {},
   ): Promise<void> {
     const now = opts.now ?? Date.now();
+    const message =
+      opts.message === undefined ? undefined : redactSecrets(opts.message, await this.secretsOf(id));
     await this.stateFile.update((state) => {
-      state.usage[id] = applyFailure(state.usage[id] ?? { failureCounts: {} }, reason, now, opts);
+      state.usage[id] = applyFailure(state.usage[id] ?? { failureCounts: {} }, reason, now, {
+        ...opts,
+        message,
+      });
     });
+  }
+
+  /** The profile's secrets for redaction; none when the store cannot be read (redaction by shape still applies). */
+  private async secretsOf(id: string): Promise<string[]> {
+    const credential = await this.profilesFile.read().then(
+      (data) => data.profiles[id],
+      () => undefined,
+    );
+    return credential ? allSecretsOf(credential) : [];
   }
 
   /** Clears cooldown, disabled and needs-reauth marks (a new credential was stored for this id). */

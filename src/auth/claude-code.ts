@@ -7,6 +7,7 @@ import type { Actor } from "../audit/audit-log.js";
 import { TesseraError } from "../errors.js";
 import { writeFileAtomic } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
+import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
 import type { AuthStore } from "./auth-store.js";
 import { type Credential, secretOf } from "./credentials.js";
 import { fingerprint } from "./mask.js";
@@ -56,7 +57,7 @@ export async function readClaudeCodeCredential(loc: ClaudeCodeLocation): Promise
   } catch (err) {
     throw new TesseraError(
       "FILE_CORRUPT",
-      `Claude Code's credentials at ${loc.filePath} are not valid JSON (${(err as Error).message})`,
+      `Claude Code's credentials at ${loc.filePath} are not valid JSON (${describeJsonSyntaxError(err, text)})`,
       "run `claude` and log in again, or set auth.claudeCode.sync to false",
     );
   }

@@ -20,13 +20,16 @@ export function fingerprint(secret: string): string {
 
 /**
  * Removes known secrets (and anything shaped like a bearer token or API key) from free text such as
- * a provider's error body before it is stored, logged or shown.
+ * a provider's error body before it is stored, logged or shown. Known secrets are matched trimmed (a
+ * pasted value may carry a newline) and whatever their length; longer ones first, so a secret that
+ * contains another is replaced whole.
  */
 export function redactSecrets(text: string, known: readonly string[] = []): string {
   let out = text;
-  for (const secret of known) {
-    if (secret.length >= 8) out = out.split(secret).join(maskSecret(secret));
-  }
+  const secrets = [...new Set(known.map((s) => s.trim()).filter(Boolean))].sort(
+    (a, b) => b.length - a.length,
+  );
+  for (const secret of secrets) out = out.split(secret).join(maskSecret(secret));
   return out
     .replace(/\b(sk-[A-Za-z0-9_-]{12,}|sk_[A-Za-z0-9_-]{12,})/g, (m) => maskSecret(m))
     .replace(/(Bearer\s+)([A-Za-z0-9._~+/=-]{12,})/gi, (_m, p: string, t: string) => `${p}${maskSecret(t)}`);

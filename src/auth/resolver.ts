@@ -5,7 +5,7 @@ import { providerInfo } from "../models/provider-catalog.js";
 import type { ProfileUsage } from "./auth-state.js";
 import type { AuthSnapshot } from "./auth-store.js";
 import { type Credential, type CredentialType, secretOf } from "./credentials.js";
-import { maskSecret } from "./mask.js";
+import { fingerprint, maskSecret } from "./mask.js";
 
 /** A candidate's state, shown everywhere with its reason (PRODUCT §4). */
 export type CandidateState =
@@ -34,6 +34,8 @@ export interface Candidate {
   /** `store`, `claude-code`, `env: NAME` or `shell env: NAME`. */
   source: string;
   masked: string;
+  /** `#3f9c2e` — the only secret-derived text chat replies may show (no characters of the secret). */
+  fingerprint: string;
   expiresAt?: number;
   /** An oauth credential with a refresh token that has not failed: it renews itself on use. */
   canRefresh: boolean;
@@ -92,7 +94,8 @@ const TYPE_RANK: Record<CredentialType, number> = { oauth: 0, token: 1, api_key:
  */
 export function resolveCandidates(input: ResolveInput): Resolution {
   const { provider, auth, config, pin } = input;
-  const profiles = auth.profiles.profiles;
+  // Own keys only: a pin or order entry like `constructor` must not find `Object.prototype`'s.
+  const profiles: Record<string, Credential> = Object.assign(Object.create(null), auth.profiles.profiles);
   const ofProvider = Object.keys(profiles).filter((id) => profiles[id]!.provider === provider);
   const excluded: { id: string; reason: string }[] = [];
 
@@ -160,7 +163,7 @@ export function resolveCandidates(input: ResolveInput): Resolution {
       : `pinned profile ${pinned} is ${first.state} and a pin never fails over; /model reset to use the default order`;
   } else {
     next = sorted.find((c) => c.usable);
-    nextReason = next ? whyNext(next, orderSource, sorted) : noneReason(provider, sorted);
+    nextReason = next ? whyNext(next, orderSource, candidates) : noneReason(provider, sorted);
   }
   return {
     provider,
@@ -208,6 +211,7 @@ function profileCandidate(
     usable: USABLE.has(judged.state),
     source: credential.origin === "claude-code" ? "claude-code" : "store",
     masked: maskSecret(secretOf(credential)),
+    fingerprint: `#${fingerprint(secretOf(credential))}`,
     expiresAt: credential.type === "api_key" ? undefined : credential.expires,
     pinned,
   };
@@ -237,6 +241,7 @@ function envCandidates(input: ResolveInput): Candidate[] {
       usable: USABLE.has(judged.state),
       source: `${found.origin === "shell" ? "shell env" : "env"}: ${key.name}`,
       masked: maskSecret(found.value),
+      fingerprint: `#${fingerprint(found.value)}`,
       canRefresh: false,
       pinned: false,
     };
@@ -302,8 +307,9 @@ export function judge(
   return { ...base, canRefresh };
 }
 
-function whyNext(next: Candidate, orderSource: Resolution["orderSource"], sorted: Candidate[]): string {
-  const skipped = sorted.filter((c) => !c.usable && c.kind === "profile");
+/** `inOrder` is the candidates before unusable ones were moved back: those ahead of `next` were skipped. */
+function whyNext(next: Candidate, orderSource: Resolution["orderSource"], inOrder: Candidate[]): string {
+  const skipped = inOrder.slice(0, inOrder.indexOf(next)).filter((c) => !c.usable);
   const base =
     next.kind === "env"
       ? "no stored profile is usable; using the environment"

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import { providersInUse } from "../models/catalog.js";
 import { endpointOf, providerInfo } from "../models/provider-catalog.js";
 import type { AuthSnapshot } from "./auth-store.js";
+import { providerOfProfileId } from "./credentials.js";
 import { type Candidate, type CandidateState, type Resolution, resolveCandidates } from "./resolver.js";
 
 /** One candidate as every view shows it. Contains no secret — only `masked`. */
@@ -16,7 +17,10 @@ export interface ProfileStatus {
   /** `expires in 3h` / `expired 2d ago`, or null for credentials without expiry. */
   expires: string | null;
   source: string;
+  /** Last 4 characters plus fingerprint; for the CLI. */
   masked: string;
+  /** Fingerprint only; what chat replies show. */
+  fingerprint: string;
   next: boolean;
   usable: boolean;
   pinned: boolean;
@@ -34,6 +38,8 @@ export interface ProviderStatus {
   nextReason: string;
   failover: boolean;
   orderSource: Resolution["orderSource"];
+  /** Set when the session's pinned profile is gone or belongs to another provider (chat view). */
+  pinProblem: string | null;
   profiles: ProfileStatus[];
   excluded: { id: string; reason: string }[];
 }
@@ -94,7 +100,13 @@ export function buildStatusReport(input: BuildReportInput): StatusReport {
   const problems: Problem[] = [];
   const errors: string[] = [];
   const warnings: string[] = [];
-  const pinnedProvider = input.pin ? auth.profiles.profiles[input.pin]?.provider : undefined;
+  // A pin whose profile is gone still belongs to the provider its id names, so the view can say so.
+  const pinnedProvider = input.pin
+    ? Object.hasOwn(auth.profiles.profiles, input.pin)
+      ? auth.profiles.profiles[input.pin]!.provider
+      : providerOfProfileId(input.pin)
+    : undefined;
+  if (pinnedProvider) ids.add(pinnedProvider);
 
   for (const provider of [...ids].sort(byUseThenName(inUse))) {
     const resolution = resolveCandidates({
@@ -117,11 +129,26 @@ export function buildStatusReport(input: BuildReportInput): StatusReport {
       nextReason: resolution.nextReason,
       failover: resolution.failover,
       orderSource: resolution.orderSource,
+      pinProblem: resolution.pinProblem ?? null,
       profiles: resolution.candidates.map((c) => toProfileStatus(c, resolution.next, now)),
       excluded: resolution.excluded,
     };
     providers.push(status);
     const found = problemsOf(status, resolution);
+    // An excluded profile is not routed by default, but a session may pin it: a refused one still
+    // needs the user (PRODUCT §6.1: "a credential is needs-reauth" fails --check).
+    for (const { id } of resolution.excluded) {
+      const mark = auth.state.usage[id]?.needsReauth;
+      if (!mark || !Object.hasOwn(auth.profiles.profiles, id)) continue;
+      found.push({
+        severity: "error",
+        provider,
+        profileId: id,
+        what: `${id}: needs re-authentication: ${mark.reason} (not in the order, but sessions can pin it)`,
+        fix: addCredentialFix(provider),
+        exit: 1,
+      });
+    }
     problems.push(...found);
     if (status.inUse) {
       for (const p of found) {
@@ -162,6 +189,7 @@ function toProfileStatus(c: Candidate, next: Candidate | undefined, now: number)
     expires: describeExpiry(c.expiresAt, now) ?? null,
     source: c.source,
     masked: c.masked,
+    fingerprint: c.fingerprint,
     next: c === next,
     usable: c.usable,
     pinned: c.pinned,
@@ -177,6 +205,14 @@ function problemsOf(status: ProviderStatus, resolution: Resolution): Problem[] {
   const { provider } = status;
   const problems: Problem[] = [];
   const used = status.inUse ? ` (used by ${status.usedBy.join(", ")})` : "";
+  if (resolution.pinProblem) {
+    problems.push({
+      severity: "warning",
+      provider,
+      what: `${resolution.pinProblem}; this session uses the default order instead`,
+      fix: `/model reset, or pin a stored profile: /model @<profileId> (tessera models auth list)`,
+    });
+  }
   if (resolution.candidates.length === 0) {
     if (status.inUse) {
       problems.push({
@@ -190,13 +226,13 @@ function problemsOf(status: ProviderStatus, resolution: Resolution): Problem[] {
     return problems;
   }
   for (const c of resolution.candidates) {
-    const fix = refreshFix(provider, c);
+    const fix = credentialFix(provider, c);
     if (c.state === "expired" && c.type !== "api_key") {
       problems.push({
         severity: "error",
         provider,
         profileId: c.id,
-        what: `${c.id}: static token ${describeExpiryText(c)}`,
+        what: `${c.id}: ${c.type === "token" ? "static token" : "oauth credential without a refresh token"} ${describeExpiryText(c)}`,
         fix,
         exit: 1,
       });
@@ -233,13 +269,17 @@ function problemsOf(status: ProviderStatus, resolution: Resolution): Problem[] {
       fix: addCredentialFix(provider),
       exit: 1,
     });
-  } else if (next.state === "expiring") {
+  }
+  // "A credential it would use" is every candidate in the order, as for an expired static token
+  // above: a fallback that is about to expire is worth renewing before it is needed.
+  for (const c of resolution.candidates) {
+    if (c.state !== "expiring") continue;
     problems.push({
       severity: "warning",
       provider,
-      profileId: next.id,
-      what: `${next.id}: in use and ${describeExpiryText(next)}; it cannot refresh itself`,
-      fix: refreshFix(provider, next),
+      profileId: c.id,
+      what: `${c.id}: ${c === next ? "in use and " : ""}${describeExpiryText(c)}; it cannot refresh itself`,
+      fix: credentialFix(provider, c),
       exit: 2,
     });
   }
@@ -257,7 +297,7 @@ export function addCredentialFix(provider: string): string {
   return `tessera models auth paste-api-key --provider ${provider}`;
 }
 
-function refreshFix(provider: string, c: Candidate): string {
+export function credentialFix(provider: string, c: Candidate): string {
   if (c.kind === "env") return `replace ${c.source.replace(/^.*: /, "")} in the environment or <state>/.env`;
   if (c.source === "claude-code")
     return "run `claude` and log in again (Tessera picks the new credential up from Claude Code)";

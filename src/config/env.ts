@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { parseEnv } from "node:util";
 import { readTextIfExists } from "../files/json-state-file.js";
 import type { Config } from "./schema.js";
@@ -46,7 +46,8 @@ export async function loadEnvironment(opts: LoadEnvOptions): Promise<EnvSnapshot
   const processEnv = opts.processEnv ?? process.env;
   const merged = new Map<string, { value: string; origin: EnvOrigin }>();
   const offer = (name: string, value: string | undefined, origin: EnvOrigin) => {
-    if (value === undefined || value === "" || merged.has(name)) return false;
+    // An empty (or blank) value does not count as set: `KEY=` in a unit file must not hide `.env`.
+    if (value === undefined || value.trim() === "" || merged.has(name)) return false;
     merged.set(name, { value, origin });
     return true;
   };
@@ -73,15 +74,26 @@ export async function loadEnvironment(opts: LoadEnvOptions): Promise<EnvSnapshot
   return { get: (name) => merged.get(name), shellImported, shellError };
 }
 
+/**
+ * The keys the login-shell import looks for when the caller names none: the known credential and
+ * channel variables plus every `apiKeyEnv` a provider in config declares.
+ */
 export function defaultWantedKeys(config: Config): string[] {
   const custom = Object.values(config.models.providers).flatMap((p) => (p.apiKeyEnv ? [p.apiKeyEnv] : []));
   return [...new Set([...KNOWN_ENV_KEYS, ...custom])];
 }
 
+/** Output cap for the login shell: an environment is a few KiB; more means something is wrong. */
+const SHELL_OUTPUT_CAP = 2 * 1024 * 1024;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
  * Runs the user's login shell once and returns the environment it ends up with. Daemons started by
  * systemd or launchd do not inherit the variables a user exports in their shell profile; this is how
- * they get them anyway. Bounded by a timeout and an output cap; stdin is closed so a prompt cannot hang.
+ * they get them anyway. Bounded by a timeout and an output cap. The shell runs in its own session
+ * (no terminal, stdin closed, so a prompt cannot hang it); on timeout, and once the shell exits, its
+ * whole process group is killed, so a hung or backgrounded command in a profile script is neither
+ * waited for nor left behind as an orphan.
  */
 export function readLoginShellEnv(
   shell: string,
@@ -89,34 +101,82 @@ export function readLoginShellEnv(
   env: NodeJS.ProcessEnv,
 ): Promise<Map<string, string>> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      shell,
-      ["-l", "-c", "env -0"],
-      { timeout: timeoutMs, maxBuffer: 2 * 1024 * 1024, env, encoding: "utf8" },
-      (err, stdout) => {
-        if (err) {
-          const timedOut = (err as NodeJS.ErrnoException & { killed?: boolean }).killed;
-          reject(
-            new Error(timedOut ? `timed out after ${timeoutMs}ms (env.shellEnv.timeoutMs)` : err.message),
-          );
-          return;
-        }
-        const result = new Map<string, string>();
-        for (const entry of stdout.split("\0")) {
-          const eq = entry.indexOf("=");
-          if (eq > 0) result.set(entry.slice(0, eq), entry.slice(eq + 1));
-        }
-        resolve(result);
-      },
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(shell, ["-l", "-c", "env -0"], {
+        env,
+        detached: true,
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+    } catch (err) {
+      reject(err as Error);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failure: string | undefined;
+    const stop = (why: string) => {
+      failure ??= why;
+      killGroup(child);
+    };
+    const timer = setTimeout(
+      () => stop(`timed out after ${timeoutMs}ms (env.shellEnv.timeoutMs)`),
+      timeoutMs,
     );
-    child.stdin?.end();
+    child.stdout!.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > SHELL_OUTPUT_CAP) stop(`printed more than ${SHELL_OUTPUT_CAP} bytes`);
+      else chunks.push(chunk);
+    });
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    // When the shell exits, whatever its profile left running in the session goes too: such a process
+    // would keep our stdout pipe open (and `close` would wait for it), and nobody else would reap it.
+    child.on("exit", () => killGroup(child));
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (failure) reject(new Error(failure));
+      else if (code !== 0) reject(new Error(signal ? `killed by ${signal}` : `exited with status ${code}`));
+      else resolve(parseEnvZero(Buffer.concat(chunks).toString("utf8")));
+    });
   });
+}
+
+/**
+ * Parses `env -0` output (`KEY=value\0` entries; values may hold newlines). A profile script that
+ * prints a banner before `env` runs leaves text in front of the first key: only the part after the
+ * last newline before `=` is the key, and anything that is not a variable name is dropped.
+ */
+export function parseEnvZero(output: string): Map<string, string> {
+  const result = new Map<string, string>();
+  for (const entry of output.split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) continue;
+    const head = entry.slice(0, eq);
+    const name = head.slice(head.lastIndexOf("\n") + 1);
+    if (ENV_NAME.test(name)) result.set(name, entry.slice(eq + 1));
+  }
+  return result;
+}
+
+function killGroup(child: ReturnType<typeof spawn>): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
 }
 
 /** A snapshot of just the given values, for tests and for callers that already hold the env. */
 export function envSnapshotOf(values: Record<string, string>, origin: EnvOrigin = "process"): EnvSnapshot {
   return {
-    get: (name) => (values[name] ? { value: values[name], origin } : undefined),
+    get: (name) => {
+      const value = Object.hasOwn(values, name) ? values[name] : undefined;
+      return value?.trim() ? { value, origin } : undefined;
+    },
     shellImported: [],
   };
 }

@@ -1,7 +1,7 @@
 import { TesseraError } from "../errors.js";
 import { writeFileAtomic } from "../files/atomic-write.js";
 import { withFileLock } from "../files/file-lock.js";
-import { readTextIfExists, serialize } from "../files/json-state-file.js";
+import { readTextIfExists } from "../files/json-state-file.js";
 import { formatIssues } from "../schema-issues.js";
 import { isRecord, migrateConfig } from "./migrations.js";
 import { type Config, ConfigSchema } from "./schema.js";
@@ -14,6 +14,8 @@ export interface ConfigInspection {
   config?: Config;
   /** `path: message` lines; empty when valid. */
   problems: string[];
+  /** True when the file is not JSON at all (as opposed to JSON that fails validation). */
+  unparsable?: boolean;
   /** One line per legacy value migrated in memory. */
   notices: string[];
   /** Raw JSON as on disk (before migration), for `doctor --fix` to write migrations back. */
@@ -35,6 +37,7 @@ export async function inspectConfig(path: string): Promise<ConfigInspection> {
       exists: true,
       problems: [`(root): not valid JSON: ${(err as Error).message}`],
       notices: [],
+      unparsable: true,
     };
   }
   if (!isRecord(raw)) {
@@ -55,7 +58,7 @@ export async function loadConfig(path: string): Promise<{ config: Config; notice
   const inspection = await inspectConfig(path);
   if (!inspection.config) {
     throw new TesseraError(
-      "CONFIG_INVALID",
+      inspection.unparsable ? "CONFIG_PARSE" : "CONFIG_INVALID",
       `invalid config ${path}:\n  ${inspection.problems.join("\n  ")}`,
       `fix the lines above in ${path} (see config.example.json), or run \`tessera doctor\``,
     );
@@ -65,8 +68,10 @@ export async function loadConfig(path: string): Promise<{ config: Config; notice
 
 /**
  * Edits the config file as the user wrote it: `edit` gets the raw JSON (not the defaults-filled
- * config) so only the keys it touches change; key order and every other value stay. Locked and
- * atomic like every state file; the result must still validate, or nothing is written.
+ * config) so only the keys it touches change; key order, every other value and the file's indent
+ * stay, and an edit that changes nothing writes nothing. Locked and atomic like every state file
+ * (0600); the result must still validate (after the in-memory migrations, like a load), or nothing
+ * is written. Returns the migrated config as a load would see it.
  */
 export async function updateConfigFile(
   path: string,
@@ -88,8 +93,11 @@ export async function updateConfigFile(
     }
     if (!isRecord(raw))
       throw new TesseraError("CONFIG_INVALID", `${path}: (root): expected a JSON object`, `fix ${path}`);
+    const before = JSON.stringify(raw);
     edit(raw);
-    const parsed = ConfigSchema.safeParse(structuredClone(raw));
+    const migrated = structuredClone(raw);
+    migrateConfig(migrated);
+    const parsed = ConfigSchema.safeParse(migrated);
     if (!parsed.success) {
       throw new TesseraError(
         "CONFIG_INVALID",
@@ -97,10 +105,9 @@ export async function updateConfigFile(
         `fix ${path} first (\`tessera doctor\` lists the problems)`,
       );
     }
-    const next = serialize(raw);
-    if (next !== text) {
+    if (JSON.stringify(raw) !== before) {
       assertHeld();
-      await writeFileAtomic(path, next);
+      await writeFileAtomic(path, `${JSON.stringify(raw, null, indentOf(text))}\n`);
     }
     return parsed.data;
   });
@@ -119,4 +126,10 @@ export function objectAt(raw: Record<string, unknown>, ...keys: string[]): Recor
     }
   }
   return node;
+}
+
+/** The indent the file already uses (from its first nested line), so an edit does not reformat it. */
+function indentOf(text: string | undefined): string | number {
+  const match = text === undefined ? null : /^\{\r?\n([ \t]+)"/.exec(text);
+  return match?.[1] ?? 2;
 }

@@ -15,6 +15,18 @@ const durationText = z
   .string()
   .regex(/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/i, "use a duration like 24h, 90m or 7d");
 const url = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+/** Agent ids become directory names (`<state>/agents/<id>/`), so nothing that could climb out of it. */
+const agentId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/i, "agent ids are letters, digits, '_' or '-' (they name a directory)");
+
+/**
+ * Providers Tessera knows without configuration; any other id under `models.providers` is a custom
+ * provider and must say where its API is. `src/models/provider-catalog.ts` holds their details.
+ */
+export const BUILT_IN_PROVIDER_IDS = ["anthropic", "openai", "openrouter"] as const;
+export type BuiltInProviderId = (typeof BUILT_IN_PROVIDER_IDS)[number];
+const isBuiltIn = (id: string): boolean => (BUILT_IN_PROVIDER_IDS as readonly string[]).includes(id);
 
 export const ProviderConfigSchema = z.strictObject({
   /** Root of the provider's API; Anthropic requests go to `{baseUrl}/v1/messages`, OpenAI-style to `{baseUrl}/chat/completions`. */
@@ -49,12 +61,8 @@ const DEFAULT_ALIASES = {
 export const ConfigSchema = z.strictObject({
   agents: z
     .strictObject({
-      default: z.string().min(1).default("main"),
-      list: z
-        .array(
-          z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), name: z.string().optional() }),
-        )
-        .default([{ id: "main" }]),
+      default: agentId.default("main"),
+      list: z.array(z.strictObject({ id: agentId, name: z.string().optional() })).default([{ id: "main" }]),
     })
     .prefault({}),
   models: z
@@ -64,6 +72,17 @@ export const ConfigSchema = z.strictObject({
       /** Empty means every catalog model may be chosen. */
       allow: z.array(modelRef).default([]),
       providers: z.record(providerId, ProviderConfigSchema).default({}),
+    })
+    .superRefine((models, ctx) => {
+      for (const [id, provider] of Object.entries(models.providers)) {
+        if (!isBuiltIn(id) && !provider.baseUrl) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["providers", id, "baseUrl"],
+            message: `custom provider "${id}" needs a baseUrl (built-in: ${BUILT_IN_PROVIDER_IDS.join(", ")})`,
+          });
+        }
+      }
     })
     .prefault({}),
   auth: z

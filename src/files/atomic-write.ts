@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** Mode for every state file: secrets live in some of them, so nobody but the owner reads any. */
@@ -32,7 +32,7 @@ export async function writeFileAtomic(
   // A directory that belongs to another tool (Claude Code's) keeps its own mode.
   if (!opts.foreignDir) await ensurePrivateDir(dir);
   const mode = opts.mode ?? FILE_MODE;
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let handle = await open(tmp, "wx", mode);
   try {
     await handle.writeFile(contents);
@@ -57,4 +57,23 @@ async function syncDir(dir: string): Promise<void> {
   if (!handle) return;
   await handle.sync().catch(() => {});
   await handle.close();
+}
+
+/**
+ * For callers that write `path` only under its lock: temp files of `path` found while holding the lock
+ * were left by a writer that died between creating and renaming one (SIGKILL, power cut). They may hold
+ * secrets; removing them keeps the directory from collecting copies. Best effort.
+ */
+export async function removeAbandonedTempFiles(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = tempPrefix(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(prefix) && name.endsWith(".tmp"))
+      await rm(join(dir, name), { force: true }).catch(() => {});
+  }
+}
+
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.`;
 }

@@ -8,8 +8,23 @@ import { ensurePrivateDir } from "./atomic-write.js";
  * contention, and 15 s means something is wrong.
  */
 const LOCK_WAIT_MS = 15_000;
-/** A lock whose holder stopped refreshing it for this long is considered abandoned (crashed holder). */
-const LOCK_STALE_MS = 10_000;
+/**
+ * A lock whose holder stopped refreshing it for this long is considered abandoned (crashed holder).
+ * Holders refresh every second (LOCK_UPDATE_MS, proper-lockfile's minimum) and hold for milliseconds,
+ * so only a holder whose event loop froze for over 4 s can lose a live lock, and its write then fails
+ * (LOCK_COMPROMISED) instead of landing. A longer stale time would only make everyone wait longer
+ * after a holder was SIGKILLed or lost power: proper-lockfile dates a new lock up to 1 s ahead, so
+ * such a lock blocks for up to LOCK_STALE_MS + 1 s, which must stay well below LOCK_WAIT_MS.
+ */
+const LOCK_STALE_MS = 5_000;
+const LOCK_UPDATE_MS = 1_000;
+/**
+ * A holder whose event loop was frozen this long may already have been declared abandoned (its last
+ * refresh can be a second older still, and the new lock's date a second younger): it must not write.
+ */
+const MAX_FROZEN_MS = LOCK_STALE_MS - 2 * LOCK_UPDATE_MS;
+/** Longest pause between two attempts to take a busy lock. */
+const LOCK_POLL_MAX_MS = 50;
 
 const inProcessTails = new Map<string, Promise<unknown>>();
 
@@ -19,7 +34,11 @@ const inProcessTails = new Map<string, Promise<unknown>>();
  * so we never spin on a lock we hold ourselves. Failing to get the lock is an error, never an unlocked
  * run; a lock that was taken over while we held it (we stalled past the stale time) fails the write.
  */
-export async function withFileLock<T>(path: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+export async function withFileLock<T>(
+  path: string,
+  fn: (assertHeld: () => void) => Promise<T>,
+  opts: { waitMs?: number } = {},
+): Promise<T> {
   const previous = inProcessTails.get(path) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((resolve) => {
@@ -29,14 +48,18 @@ export async function withFileLock<T>(path: string, fn: (assertHeld: () => void)
   inProcessTails.set(path, tail);
   try {
     await previous.catch(() => {});
-    return await lockAcrossProcesses(path, fn);
+    return await lockAcrossProcesses(path, fn, opts.waitMs ?? LOCK_WAIT_MS);
   } finally {
     release();
     if (inProcessTails.get(path) === tail) inProcessTails.delete(path);
   }
 }
 
-async function lockAcrossProcesses<T>(path: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+async function lockAcrossProcesses<T>(
+  path: string,
+  fn: (assertHeld: () => void) => Promise<T>,
+  waitMs: number,
+): Promise<T> {
   const lockfile = await import("proper-lockfile");
   await ensurePrivateDir(dirname(path));
   let compromised: Error | undefined;
@@ -45,14 +68,15 @@ async function lockAcrossProcesses<T>(path: string, fn: (assertHeld: () => void)
     unlock = await lockfile.lock(path, {
       realpath: false,
       stale: LOCK_STALE_MS,
-      update: LOCK_STALE_MS / 4,
+      update: LOCK_UPDATE_MS,
       // Many short waits rather than a few long ones: holders are quick, and proper-lockfile's
-      // default backoff (starting at 1 s) would make contended writes crawl.
+      // default backoff (starting at 1 s) would make contended writes crawl. The pauses reach
+      // LOCK_POLL_MAX_MS after a dozen attempts, so this many attempts wait about `waitMs` in all.
       retries: {
-        retries: Math.ceil(LOCK_WAIT_MS / 25),
+        retries: Math.ceil(waitMs / LOCK_POLL_MAX_MS),
         factor: 1.2,
         minTimeout: 5,
-        maxTimeout: 50,
+        maxTimeout: LOCK_POLL_MAX_MS,
         randomize: true,
       },
       onCompromised: (err) => {
@@ -60,18 +84,40 @@ async function lockAcrossProcesses<T>(path: string, fn: (assertHeld: () => void)
       },
     });
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ELOCKED") {
+      throw new TesseraError(
+        "FILE_IO",
+        `could not create the lock ${path}.lock: ${(err as Error).message}`,
+        `check the permissions of ${dirname(path)}`,
+        { cause: err },
+      );
+    }
     throw new TesseraError(
       "LOCK_BUSY",
-      `could not lock ${path}: another process has held ${path}.lock for over ${LOCK_WAIT_MS / 1000}s`,
+      `could not lock ${path}: another process has held ${path}.lock for over ${Math.round(waitMs / 1000)}s`,
       `wait for the other tessera command to finish; if none is running, remove the directory ${path}.lock`,
       { cause: err },
     );
   }
+  // proper-lockfile only notices a takeover on its next refresh timer, and after a frozen event loop
+  // our own continuation runs before any timer: the write would land on top of the new holder's, and
+  // unlocking would remove the new holder's lock. A heartbeat of our own tells us we were frozen long
+  // enough for the lock to look abandoned.
+  let lastBeat = Date.now();
+  let froze = false;
+  const beat = () => {
+    const now = Date.now();
+    if (now - lastBeat > MAX_FROZEN_MS) froze = true;
+    lastBeat = now;
+  };
+  const heartbeat = setInterval(beat, LOCK_UPDATE_MS / 4);
+  heartbeat.unref();
   const assertHeld = () => {
-    if (compromised) {
+    beat();
+    if (compromised || froze) {
       throw new TesseraError(
         "LOCK_COMPROMISED",
-        `lost the lock on ${path} while writing (this process stalled for over ${LOCK_STALE_MS / 1000}s); nothing was written`,
+        `lost the lock on ${path} while writing (this process stalled for over ${MAX_FROZEN_MS / 1000}s); nothing was written`,
         "run the command again",
         { cause: compromised },
       );
@@ -80,6 +126,11 @@ async function lockAcrossProcesses<T>(path: string, fn: (assertHeld: () => void)
   try {
     return await fn(assertHeld);
   } finally {
+    clearInterval(heartbeat);
+    beat();
+    // Let proper-lockfile's overdue refresh look first: it marks a lock that is no longer ours as
+    // compromised, and then unlock() leaves it alone instead of removing another process's lock.
+    if (froze && !compromised) await new Promise((resolve) => setTimeout(resolve, LOCK_UPDATE_MS));
     await unlock().catch(() => {});
   }
 }

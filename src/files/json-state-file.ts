@@ -4,8 +4,9 @@ import { Low } from "lowdb";
 import type { z } from "zod";
 import { TesseraError } from "../errors.js";
 import { formatIssues } from "../schema-issues.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-write.js";
 import { withFileLock } from "./file-lock.js";
+import { describeJsonSyntaxError } from "./json-syntax-error.js";
 
 /**
  * The one way Tessera reads and writes a JSON state file (auth store, auth state, sessions).
@@ -40,16 +41,22 @@ export class JsonStateFile<T> {
    */
   async update<R>(mutate: (data: T) => R | Promise<R>): Promise<R> {
     return withFileLock(this.path, async (assertHeld) => {
+      // What the data looked like before `mutate`, in our formatting: comparing against the parsed
+      // data (not the raw text) means a no-op never rewrites a file that another tool formatted
+      // differently, and never creates a missing file just to hold the empty value.
       let before: string | undefined;
       const adapter: Adapter<T> = {
         read: async () => {
-          before = await readTextIfExists(this.path);
-          return before === undefined ? null : this.parse(before);
+          const text = await readTextIfExists(this.path);
+          const data = text === undefined ? this.empty() : this.parse(text);
+          before = serialize(data);
+          return data;
         },
         write: async (data) => {
           const after = serialize(data);
           if (after === before) return;
           assertHeld();
+          await removeAbandonedTempFiles(this.path);
           await writeFileAtomic(this.path, after);
         },
       };
@@ -75,7 +82,7 @@ export class JsonStateFile<T> {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw corruptError(this.path, (err as Error).message);
+      throw corruptError(this.path, describeJsonSyntaxError(err, text));
     }
     const parsed = this.schema.safeParse(raw);
     if (!parsed.success) {

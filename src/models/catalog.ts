@@ -104,8 +104,11 @@ export function resolveModelInput(config: Config, input: string): RefResolution 
 /** Up to three catalog refs or aliases closest to `input` by edit distance, best first. */
 export function suggest(input: string, catalog: CatalogEntry[], config: Config): string[] {
   const needle = input.toLowerCase();
+  // Only names that would be accepted: an alias of a model outside `models.allow` is no suggestion.
   const names = [
-    ...Object.keys(config.models.aliases),
+    ...Object.entries(config.models.aliases)
+      .filter(([, target]) => isAllowed(config, target))
+      .map(([alias]) => alias),
     ...catalog.filter((e) => e.allowed).flatMap((e) => [e.ref, e.model]),
   ];
   const scored = [...new Set(names)]
@@ -148,4 +151,32 @@ export function providersInUse(config: Config): Map<string, string[]> {
     used.set(ref.provider, list);
   }
   return used;
+}
+
+/**
+ * Suggestions a person can type back as they are: like `suggest`, but a bare model id that would not
+ * resolve (it is not on the default provider) becomes its alias or full ref. For "did you mean".
+ */
+export function suggestModels(config: Config, input: string): string[] {
+  const catalog = listCatalog(config);
+  const out: string[] = [];
+  for (const name of suggest(input, catalog, config)) {
+    let typed: string | undefined = name;
+    if (!resolveModelInput(config, name).ok) {
+      const entry = catalog.find((e) => e.allowed && e.model === name);
+      typed = entry ? (entry.aliases[0] ?? entry.ref) : undefined;
+    }
+    if (typed !== undefined && !out.includes(typed)) out.push(typed);
+  }
+  return out;
+}
+
+/** The first alias naming `ref`, if any; views show `sonnet` before `anthropic/claude-sonnet-4-5`. */
+export function aliasOf(config: Config, ref: string): string | undefined {
+  return Object.entries(config.models.aliases).find(([, target]) => target === ref)?.[0];
+}
+
+/** Whether `ref` (`provider/model`) is listed by the catalog, or only accepted because its provider is known. */
+export function isInCatalog(config: Config, ref: string): boolean {
+  return listCatalog(config).some((e) => e.ref === ref);
 }

@@ -1,5 +1,5 @@
 import type { CredentialType } from "../auth/credentials.js";
-import type { Config } from "../config/schema.js";
+import type { BuiltInProviderId, Config } from "../config/schema.js";
 
 /** Wire protocols Tessera speaks. */
 export type ProviderApi = "anthropic-messages" | "openai-chat";
@@ -26,7 +26,7 @@ export interface ProviderInfo {
 
 export const ANTHROPIC_OAUTH_TOKEN_URL = "https://console.anthropic.com/v1/oauth/token";
 
-const BUILT_IN: Record<string, Omit<ProviderInfo, "id" | "builtIn" | "timeoutMs">> = {
+const BUILT_IN: Record<BuiltInProviderId, Omit<ProviderInfo, "id" | "builtIn" | "timeoutMs">> = {
   anthropic: {
     api: "anthropic-messages",
     baseUrl: "https://api.anthropic.com",
@@ -73,19 +73,27 @@ export function listProviders(config: Config): ProviderInfo[] {
   return [...ids].map((id) => providerInfo(config, id)!);
 }
 
-/** One provider's info, or undefined when it is neither built in nor declared in config. */
+/**
+ * One provider's info, or undefined when it is neither built in nor declared in config. Ids are looked
+ * up as own keys only: a typed `/model constructor/x` must not find `Object.prototype.constructor`.
+ */
 export function providerInfo(config: Config, id: string): ProviderInfo | undefined {
-  const builtIn = BUILT_IN[id];
-  const custom = config.models.providers[id];
+  const builtIn = Object.hasOwn(BUILT_IN, id) ? BUILT_IN[id as BuiltInProviderId] : undefined;
+  const custom = Object.hasOwn(config.models.providers, id) ? config.models.providers[id] : undefined;
   if (!builtIn && !custom) return undefined;
   const api = custom?.api ?? builtIn?.api ?? "openai-chat";
+  const envKeys = [...(builtIn?.envKeys ?? [])];
+  // A configured `apiKeyEnv` counts for built-in providers too (after their standard variables).
+  if (custom?.apiKeyEnv && !envKeys.some((k) => k.name === custom.apiKeyEnv)) {
+    envKeys.push({ name: custom.apiKeyEnv, type: "api_key" });
+  }
   return {
     id,
     api,
     baseUrl: stripSlash(custom?.baseUrl ?? builtIn?.baseUrl ?? ""),
     oauthTokenUrl: custom?.oauthTokenUrl ?? builtIn?.oauthTokenUrl,
     models: custom?.models ?? builtIn?.models ?? [],
-    envKeys: builtIn?.envKeys ?? (custom?.apiKeyEnv ? [{ name: custom.apiKeyEnv, type: "api_key" }] : []),
+    envKeys,
     builtIn: builtIn !== undefined,
     timeoutMs: custom?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };

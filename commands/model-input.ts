@@ -1,0 +1,176 @@
+import { providerOfProfileId } from "../src/auth/credentials.js";
+import type { Config } from "../src/config/schema.js";
+import {
+  aliasOf,
+  editDistance,
+  formatRef,
+  isInCatalog,
+  type ModelRef,
+  resolveModelInput,
+  suggestModels,
+} from "../src/models/catalog.js";
+import { listProviders, providerInfo } from "../src/models/provider-catalog.js";
+import { code, escapeMarkup, quoteInput } from "../src/router/markup.js";
+import type { Button, Reply } from "../src/router/types.js";
+
+/** `/model` sub-commands; never read as model names, whatever the aliases say. */
+export const RESERVED_WORDS = ["list", "status", "reset", "default", "help"] as const;
+
+export function isReservedWord(word: string): boolean {
+  return (RESERVED_WORDS as readonly string[]).includes(word.toLowerCase());
+}
+
+/**
+ * Splits `model@profile`. Profile ids look like `<provider>:<name>` and may themselves contain `@`
+ * (`anthropic:me@example.com`), and a model id may contain `@` too, so the split is at the first `@`
+ * whose remainder looks like a profile id (or is a bare profile name after a leading `@`).
+ */
+export function splitModelAndProfile(text: string): { model: string; profile?: string } {
+  if (text.startsWith("@")) return { model: "", profile: text.slice(1) };
+  for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
+    const rest = text.slice(at + 1);
+    if (/^[a-z0-9][a-z0-9._-]*:\S/i.test(rest)) return { model: text.slice(0, at), profile: rest };
+  }
+  return { model: text };
+}
+
+/** `sonnet · anthropic/claude-sonnet-4-5` in markup, or just the ref when it has no alias. */
+export function modelLabel(config: Config, ref: string): string {
+  const alias = aliasOf(config, ref);
+  return alias ? `**${escapeMarkup(alias)}** · ${code(ref)}` : code(ref);
+}
+
+export type ModelChoice =
+  | { ok: true; ref: ModelRef; text: string; inCatalog: boolean }
+  | { ok: false; reply: Reply };
+
+/**
+ * Reads a typed model (alias, `provider/model`, or a bare id on the default provider). Never applies a
+ * guess: an unknown name gets "did you mean" with a button per suggestion (keeping `@profile` when
+ * one was typed), an unknown provider names the known ones, a model outside `models.allow` says how
+ * to see the allowed ones.
+ */
+export function chooseModel(config: Config, typed: string, profileSuffix = ""): ModelChoice {
+  const input = normalizeProviderCase(config, typed);
+  if (isReservedWord(input)) {
+    return {
+      ok: false,
+      reply: {
+        text: `${quoteInput(input)} is a /model sub-command, not a model. /model help shows the forms.`,
+      },
+    };
+  }
+  const resolved = resolveModelInput(config, input);
+  if (resolved.ok) {
+    const ref = formatRef(resolved.ref);
+    return { ok: true, ref: resolved.ref, text: ref, inCatalog: isInCatalog(config, ref) };
+  }
+  if (resolved.reason === "not-allowed") {
+    return {
+      ok: false,
+      reply: {
+        text: `${quoteInput(input)} is not allowed here: it is not in the gateway's models.allow list. /model list shows the models you can pick.`,
+      },
+    };
+  }
+  const suggestions = suggestModels(config, input).filter((s) => !isReservedWord(s));
+  const didYouMean = suggestions.length
+    ? ` Did you mean ${suggestions.map((s) => code(s)).join(", ")}?`
+    : " /model list shows the models you can pick.";
+  const buttons = suggestionButtons(suggestions, profileSuffix);
+  if (resolved.reason === "unknown-provider") {
+    const provider = input.slice(0, input.indexOf("/"));
+    const known = listProviders(config).map((p) => p.id);
+    return {
+      ok: false,
+      reply: {
+        text: `There is no provider ${quoteInput(provider)}; the providers are ${known.map((p) => code(p)).join(", ")}.${didYouMean}`,
+        buttons,
+      },
+    };
+  }
+  return { ok: false, reply: { text: `There is no model ${quoteInput(input)}.${didYouMean}`, buttons } };
+}
+
+function suggestionButtons(suggestions: string[], profileSuffix: string): Button[][] | undefined {
+  if (suggestions.length === 0) return undefined;
+  return [suggestions.map((s) => ({ label: s, action: `/model ${s}${profileSuffix}` }))];
+}
+
+/** `Anthropic/claude-…` → `anthropic/claude-…` when the provider is known; model ids keep their case. */
+function normalizeProviderCase(config: Config, text: string): string {
+  const slash = text.indexOf("/");
+  if (slash <= 0) return text;
+  const provider = text.slice(0, slash).toLowerCase();
+  return providerInfo(config, provider) ? `${provider}${text.slice(slash)}` : text;
+}
+
+export type ProfileChoice = { ok: true; id: string } | { ok: false; reply: Reply };
+
+/**
+ * Reads a typed profile for `provider`: an exact id, the same id in other letter case, or a bare
+ * name (`work` for `anthropic:work`). Unknown ids list that provider's profiles, closest first;
+ * a profile of another provider names both providers. `pinWith` builds the action of each offered
+ * button (`/model sonnet@<id>` or `/model @<id>`).
+ */
+export function chooseProfile(
+  stored: Record<string, { provider: string }>,
+  typed: string,
+  provider: string,
+  modelText: string,
+  pinWith: (id: string) => string,
+): ProfileChoice {
+  const ids = Object.keys(stored);
+  const id =
+    (typed in stored ? typed : undefined) ??
+    unique(ids.filter((x) => x.toLowerCase() === typed.toLowerCase())) ??
+    (typed.includes(":")
+      ? undefined
+      : unique(ids.filter((x) => x.toLowerCase() === `${provider}:${typed}`.toLowerCase())));
+  const ofProvider = ids
+    .filter((x) => stored[x]!.provider === provider)
+    .sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || a.localeCompare(b));
+  const offer = ofProvider.slice(0, 6);
+  const buttons = offer.length
+    ? rows(
+        offer.map((x) => ({ label: x, action: pinWith(x) })),
+        2,
+      )
+    : undefined;
+  const listText = offer.length
+    ? `${escapeMarkup(provider)} profiles: ${offer.map((x) => code(x)).join(", ")}${ofProvider.length > offer.length ? ", …" : ""}.`
+    : `No ${escapeMarkup(provider)} profile is stored; add one with ${code(`tessera models auth paste-api-key --provider ${provider}`)}.`;
+  if (id === undefined) {
+    return { ok: false, reply: { text: `There is no profile ${quoteInput(typed)}. ${listText}`, buttons } };
+  }
+  const owner = stored[id]!.provider;
+  if (owner !== provider) {
+    return {
+      ok: false,
+      reply: {
+        text:
+          `${code(id)} is a credential for ${escapeMarkup(owner)}, but ${modelText} runs on ${escapeMarkup(provider)}. ` +
+          `Pin it together with a ${escapeMarkup(owner)} model (/model <model>@${escapeMarkup(id)}), ` +
+          `or use a credential for ${escapeMarkup(provider)}. ${listText}`,
+        buttons,
+      },
+    };
+  }
+  return { ok: true, id };
+}
+
+/** The provider a profile belongs to, from the store when it is there, else from its id. */
+export function providerOfProfile(stored: Record<string, { provider: string }>, id: string): string {
+  return stored[id]?.provider ?? providerOfProfileId(id);
+}
+
+function unique(list: string[]): string | undefined {
+  return list.length === 1 ? list[0] : undefined;
+}
+
+/** Lays buttons out `perRow` to a row. */
+export function rows(buttons: Button[], perRow: number): Button[][] {
+  const out: Button[][] = [];
+  for (let i = 0; i < buttons.length; i += perRow) out.push(buttons.slice(i, i + perRow));
+  return out;
+}

@@ -1,0 +1,198 @@
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { TesseraError } from "../errors.js";
+import type { OAuthCredential } from "./credentials.js";
+import { redactSecrets } from "./mask.js";
+
+/**
+ * Anthropic's OAuth login with PKCE (S256) in its "manual code" form: the browser ends on a page that
+ * shows `code#state` for the user to paste back, so it works on a headless host over SSH where no
+ * local redirect can be caught. These are Claude Code's public client settings; Tessera identifies
+ * itself as nothing else.
+ */
+export const ANTHROPIC_OAUTH = {
+  authorizeUrl: "https://claude.ai/oauth/authorize",
+  clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+  redirectUri: "https://console.anthropic.com/oauth/code/callback",
+  scopes: "org:create_api_key user:profile user:inference",
+} as const;
+
+/** One login attempt: the URL to open and the values that must come back with the code. */
+export interface PkceLogin {
+  url: string;
+  /** Kept in this process only; proves to the token endpoint that we started the login. */
+  verifier: string;
+  challenge: string;
+  /** Random per attempt; the pasted `code#state` must carry it back unchanged. */
+  state: string;
+}
+
+/** base64url(sha256(verifier)), unpadded — the S256 challenge of RFC 7636. */
+export function pkceChallengeOf(verifier: string): string {
+  return createHash("sha256").update(verifier).digest("base64url");
+}
+
+/** Starts a login: fresh verifier and state, and the authorize URL carrying the challenge. */
+export function startPkceLogin(random: (bytes: number) => Buffer = randomBytes): PkceLogin {
+  const verifier = random(32).toString("base64url");
+  const state = random(32).toString("base64url");
+  const challenge = pkceChallengeOf(verifier);
+  const url = new URL(ANTHROPIC_OAUTH.authorizeUrl);
+  url.searchParams.set("code", "true");
+  url.searchParams.set("client_id", ANTHROPIC_OAUTH.clientId);
+  url.searchParams.set("response_type", "code");
+  url.searchParams.set("redirect_uri", ANTHROPIC_OAUTH.redirectUri);
+  url.searchParams.set("scope", ANTHROPIC_OAUTH.scopes);
+  url.searchParams.set("code_challenge", challenge);
+  url.searchParams.set("code_challenge_method", "S256");
+  url.searchParams.set("state", state);
+  return { url: url.toString(), verifier, challenge, state };
+}
+
+/**
+ * Reads what the user pasted after logging in: `code#state` as the callback page shows it, or the
+ * whole callback URL (`…/oauth/code/callback?code=…&state=…`) for people who copy the address bar.
+ * Line breaks from a wrapped terminal are removed. The state must be the one this attempt sent: a
+ * mismatch means the code belongs to another login (or someone else's), and it is refused before
+ * anything is sent.
+ */
+export function parseAuthCodePaste(pasted: string, expectedState: string): { code: string } {
+  const text = pasted.replace(/\s+/g, "");
+  let code: string | undefined;
+  let state: string | undefined;
+  if (/^https?:\/\//i.test(text)) {
+    try {
+      const url = new URL(text);
+      code = url.searchParams.get("code") ?? undefined;
+      state = url.searchParams.get("state") ?? (url.hash ? url.hash.slice(1) : undefined);
+    } catch {
+      code = undefined;
+    }
+  } else {
+    const hash = text.indexOf("#");
+    code = hash >= 0 ? text.slice(0, hash) : text;
+    state = hash >= 0 ? text.slice(hash + 1) : undefined;
+  }
+  const again = "tessera models auth login --provider anthropic";
+  if (!code) {
+    throw new TesseraError(
+      "OAUTH_FAILED",
+      text === ""
+        ? "no authorization code was pasted"
+        : "that is not an authorization code: expected `code#state` from the page shown after you log in",
+      `${again}, open the URL, and paste the whole code shown at the end (it contains one #)`,
+    );
+  }
+  if (!state) {
+    throw new TesseraError(
+      "OAUTH_FAILED",
+      "the pasted code has no `#state` part; copy the whole code shown after you log in",
+      again,
+    );
+  }
+  if (state !== expectedState) {
+    throw new TesseraError(
+      "OAUTH_STATE_MISMATCH",
+      "the pasted code belongs to a different login attempt (its state does not match this one); nothing was sent",
+      `${again}, and paste the code from the URL that run prints`,
+    );
+  }
+  return { code };
+}
+
+/** The token endpoint's answer to a successful grant; other fields are ignored. */
+const TokenResponseSchema = z.looseObject({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  expires_in: z.number().positive(),
+  account: z.looseObject({ email_address: z.string().optional() }).optional(),
+});
+
+export interface ExchangeInput {
+  tokenUrl: string;
+  code: string;
+  state: string;
+  verifier: string;
+  now?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Redeems the authorization code at the token endpoint (`models.providers.anthropic.oauthTokenUrl`)
+ * and returns the oauth credential to store. Errors keep the endpoint's own words (`error`,
+ * `error_description`) with anything token-shaped removed; they never contain the code or a token.
+ */
+export async function exchangeAuthCode(input: ExchangeInput): Promise<OAuthCredential> {
+  const { request } = await import("undici");
+  const body = {
+    grant_type: "authorization_code",
+    code: input.code,
+    state: input.state,
+    code_verifier: input.verifier,
+    redirect_uri: ANTHROPIC_OAUTH.redirectUri,
+    client_id: ANTHROPIC_OAUTH.clientId,
+  };
+  const known = [input.code, input.verifier];
+  const timeoutMs = input.timeoutMs ?? 30_000;
+  let status: number;
+  let text: string;
+  try {
+    const res = await request(input.tokenUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(body),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (err) {
+    throw new TesseraError(
+      "OAUTH_FAILED",
+      `could not reach the token endpoint ${input.tokenUrl}: ${redactSecrets((err as Error).message, known)}`,
+      "check the network (or models.providers.anthropic.oauthTokenUrl), then tessera models auth login --provider anthropic",
+      { cause: err },
+    );
+  }
+  if (status < 200 || status >= 300) {
+    throw new TesseraError(
+      "OAUTH_FAILED",
+      `the token endpoint refused the code (HTTP ${status}): ${describeOAuthError(text, known)}`,
+      "codes are single-use and expire within minutes: tessera models auth login --provider anthropic",
+    );
+  }
+  let parsed: z.infer<typeof TokenResponseSchema>;
+  try {
+    parsed = TokenResponseSchema.parse(JSON.parse(text));
+  } catch {
+    throw new TesseraError(
+      "OAUTH_FAILED",
+      `the token endpoint ${input.tokenUrl} answered HTTP ${status} without access_token, refresh_token and expires_in`,
+      "check models.providers.anthropic.oauthTokenUrl points at Anthropic's token endpoint",
+    );
+  }
+  const now = input.now ?? Date.now();
+  const email = parsed.account?.email_address;
+  return {
+    type: "oauth",
+    provider: "anthropic",
+    access: parsed.access_token,
+    refresh: parsed.refresh_token,
+    expires: now + parsed.expires_in * 1000,
+    ...(email ? { email } : {}),
+    origin: "login",
+  };
+}
+
+/** `invalid_grant: Invalid code_verifier` from an OAuth error body, or a short, redacted excerpt. */
+function describeOAuthError(text: string, known: string[]): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    const parts = [body.error, body.error_description].filter((p) => typeof p === "string" && p !== "");
+    if (parts.length) return redactSecrets(parts.join(": "), known);
+  } catch {
+    // not JSON: fall through to an excerpt
+  }
+  const excerpt = text.replace(/\s+/g, " ").trim().slice(0, 200);
+  return redactSecrets(excerpt || "(empty body)", known);
+}

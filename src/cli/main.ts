@@ -1,0 +1,69 @@
+import { Command, CommanderError } from "commander";
+import { type CliContext, type GlobalOptions, processCliContext, reportError } from "./cli-context.js";
+import { registerAdminCommands } from "./register-admin.js";
+import { registerChatCommands } from "./register-chat.js";
+import { registerModelsCommands } from "./register-models.js";
+
+/** Version printed by `tessera --version`; kept in step with package.json by the release process. */
+export const VERSION = "0.1.0";
+
+/**
+ * A command's action: runs with the CLI context and returns the process exit code. Registration
+ * files declare flags with commander and import the implementation only inside the action, so
+ * `tessera models status` never loads what `tessera onboard` needs.
+ */
+export type RunCommand<A extends unknown[]> = (ctx: CliContext, ...commanderArgs: A) => Promise<number>;
+
+/**
+ * Wraps an action for commander: the action receives the context first, then commander's own
+ * arguments (positional args, the options object, the Command).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: commander passes positional args of any shape
+export type Runner = <A extends any[]>(action: RunCommand<A>) => (...args: A) => Promise<void>;
+
+/**
+ * Builds the `tessera` program. Each registration file adds its commands; `run` wraps an action so
+ * that it receives the context and its exit code and errors land in one place.
+ */
+export function buildProgram(ctxFactory: (globals: GlobalOptions) => CliContext = processCliContext): {
+  program: Command;
+  exitCode: () => number;
+} {
+  let code = 0;
+  const program = new Command("tessera")
+    .description("Self-hosted Telegram/Discord LLM gateway with per-session model and credential control")
+    .version(VERSION, "-V, --version")
+    .option("--state-dir <dir>", "state directory (default: $TESSERA_STATE_DIR or ~/.tessera)")
+    .option("--config <path>", "config file (default: $TESSERA_CONFIG or <state dir>/config.json)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  const run: Runner =
+    (action) =>
+    async (...args) => {
+      const ctx = ctxFactory(program.opts<GlobalOptions>());
+      try {
+        code = await action(ctx, ...args);
+      } catch (err) {
+        code = reportError(ctx, err);
+      }
+    };
+  registerModelsCommands(program, run);
+  registerAdminCommands(program, run);
+  registerChatCommands(program, run);
+  return { program, exitCode: () => code };
+}
+
+/** Entry point used by `bin/tessera.js`; returns the exit code instead of exiting. */
+export async function main(argv: string[]): Promise<number> {
+  const { program, exitCode } = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? 0 : 1;
+    }
+    return reportError({ stderr: process.stderr }, err);
+  }
+  return exitCode();
+}

@@ -1,0 +1,90 @@
+import { secretOf } from "../auth/credentials.js";
+import { fingerprint, maskSecret } from "../auth/mask.js";
+import { judge } from "../auth/resolver.js";
+import { describeExpiry, parseDuration } from "../config/duration.js";
+import { displayPath } from "../config/paths.js";
+import { type CliContext, openServices, printNotices, writeJson } from "./cli-context.js";
+import { alignRows, painter, stateStyle } from "./status-render.js";
+
+export interface AuthListOptions {
+  agent?: string;
+  json?: boolean;
+}
+
+/**
+ * `tessera models auth list`: what the agent's store holds, one row per profile with its type, state
+ * (judged by the resolver's own rules), expiry, origin and masked secret, plus the order overrides.
+ * Unlike `models status` it shows the store as it is: no Claude Code sync, no environment.
+ */
+export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promise<number> {
+  const services = await openServices(ctx, opts.agent);
+  printNotices(ctx, services);
+  const { profiles, state } = await services.store.load();
+  const now = Date.now();
+  const warnWithinMs = parseDuration(services.config.auth.warnWithin, "auth.warnWithin");
+  const rows = Object.entries(profiles.profiles)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, credential]) => {
+      const judged = judge(credential, state.usage[id], now, warnWithinMs);
+      const expiresAt = credential.type === "api_key" ? undefined : credential.expires;
+      return {
+        id,
+        provider: credential.provider,
+        type: credential.type,
+        state: judged.state,
+        reason: judged.reason,
+        expiresAt: expiresAt ?? null,
+        expires: describeExpiry(expiresAt, now) ?? null,
+        origin: credential.origin ?? null,
+        email: credential.email ?? null,
+        masked: maskSecret(secretOf(credential)),
+        fingerprint: `#${fingerprint(secretOf(credential))}`,
+        updatedAt: credential.updatedAt ?? null,
+      };
+    });
+  if (opts.json) {
+    writeJson(ctx, {
+      agent: services.agentId,
+      storePath: services.store.path,
+      profiles: rows,
+      order: profiles.order,
+    });
+    return 0;
+  }
+  const paint = painter(ctx.color);
+  const lines = [
+    `${paint("bold", "Auth store")}  ${displayPath(services.store.path, ctx.env.HOME)}  (agent ${services.agentId})`,
+  ];
+  if (rows.length === 0) {
+    lines.push(
+      "",
+      "No stored profiles. Add one with:",
+      "  tessera models auth paste-api-key --provider <provider>",
+    );
+  } else {
+    const table = [
+      ["PROFILE", "TYPE", "STATE", "EXPIRES", "ORIGIN", "SECRET"],
+      ...rows.map((r) => [
+        r.email && !r.id.includes(r.email) ? `${r.id} (${r.email})` : r.id,
+        r.type,
+        r.state,
+        r.expires ?? (r.type === "api_key" ? "-" : "no expiry"),
+        r.origin ?? "-",
+        r.masked,
+      ]),
+    ];
+    lines.push(
+      "",
+      ...alignRows(table, (r, c, t) =>
+        r === 0 ? paint("dim", t) : c === 2 ? paint(stateStyle(rows[r - 1]!.state), t) : t,
+      ),
+    );
+  }
+  const orders = Object.entries(profiles.order);
+  if (orders.length) {
+    lines.push("", paint("bold", "Order overrides"));
+    for (const [provider, ids] of orders) lines.push(`  ${provider}: ${ids.join(", ")}`);
+  }
+  ctx.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}

@@ -1,0 +1,78 @@
+import { displayPath } from "../config/paths.js";
+import { type CliContext, cliActor, openServices, printNotices, writeJson } from "./cli-context.js";
+
+export interface OrderOptions {
+  provider: string;
+  agent?: string;
+  json?: boolean;
+}
+
+const provider = (opts: OrderOptions) => opts.provider.trim().toLowerCase();
+
+/**
+ * `models auth order get`: the agent's own override, the config's `auth.order`, and which of the two
+ * the resolver uses (the agent's wins). `--json` prints `{agent, provider, storePath, order,
+ * configOrder, effective}` with `null` where none is set.
+ */
+export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<number> {
+  const services = await openServices(ctx, opts.agent);
+  printNotices(ctx, services);
+  const p = provider(opts);
+  const order = (await services.store.getOrder(p)) ?? null;
+  const configOrder = services.config.auth.order[p] ?? null;
+  const effective = order ? "agent order" : configOrder ? "config order" : "default";
+  if (opts.json) {
+    writeJson(ctx, {
+      agent: services.agentId,
+      provider: p,
+      storePath: services.store.path,
+      order,
+      configOrder,
+      effective,
+    });
+    return 0;
+  }
+  const lines = [
+    `Agent           ${services.agentId}`,
+    `Provider        ${p}`,
+    `Auth store      ${displayPath(services.store.path, ctx.env.HOME)}`,
+    `Order override  ${order ? order.join(", ") : "(none)"}`,
+    `Config order    ${configOrder ? configOrder.join(", ") : "(none)"}`,
+    `In effect       ${
+      effective === "default"
+        ? "default order (oauth, then token, then api_key; least recently used first)"
+        : effective === "agent order"
+          ? "the agent's order override (only these profiles are tried)"
+          : "config auth.order (only these profiles are tried)"
+    }`,
+  ];
+  ctx.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+/** `models auth order set`: every id must exist and belong to the provider (checked under the lock). */
+export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOptions): Promise<number> {
+  const services = await openServices(ctx, opts.agent);
+  printNotices(ctx, services);
+  const p = provider(opts);
+  const saved = await services.store.setOrder(p, ids, cliActor(ctx));
+  ctx.stdout.write(
+    `Order override for ${p} (agent ${services.agentId}): ${saved.join(", ")}\nOnly these profiles are tried, in this order; clear it with: tessera models auth order clear --provider ${p}\n`,
+  );
+  return 0;
+}
+
+/** `models auth order clear`: drops the override; says so when there was none. */
+export async function runOrderClear(ctx: CliContext, opts: OrderOptions): Promise<number> {
+  const services = await openServices(ctx, opts.agent);
+  printNotices(ctx, services);
+  const p = provider(opts);
+  const had = await services.store.clearOrder(p, cliActor(ctx));
+  const fallback = services.config.auth.order[p] ? "config auth.order" : "the default order";
+  ctx.stdout.write(
+    had
+      ? `Cleared the order override for ${p} (agent ${services.agentId}); ${fallback} applies now.\n`
+      : `No order override was set for ${p} (agent ${services.agentId}); ${fallback} applies.\n`,
+  );
+  return 0;
+}

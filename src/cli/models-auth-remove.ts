@@ -1,0 +1,64 @@
+import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
+import { providerOfProfileId } from "../auth/credentials.js";
+import { updateConfigFile } from "../config/load.js";
+import { isRecord } from "../config/migrations.js";
+import { type CliContext, cliActor, openServices, printNotices } from "./cli-context.js";
+
+export interface RemoveOptions {
+  agent?: string;
+}
+
+/**
+ * `models auth remove <profileId>`: deletes the profile from the agent's store together with its
+ * order entries and usage (one locked write, audited), then its config metadata and its entries in
+ * config `auth.order` — the config is rewritten only when it mentions the id. Sessions pinned to it
+ * learn on their next message.
+ */
+export async function runAuthRemove(ctx: CliContext, rawId: string, opts: RemoveOptions): Promise<number> {
+  const id = rawId.trim();
+  const services = await openServices(ctx, opts.agent);
+  printNotices(ctx, services);
+  const existing = (await services.store.profilesFile.read()).profiles[id];
+  await services.store.removeProfile(id, cliActor(ctx));
+  const lines = [`Removed ${id} from agent ${services.agentId} (and its order entries).`];
+
+  const provider = providerOfProfileId(id);
+  const inConfig =
+    id in services.config.auth.profiles ||
+    Object.values(services.config.auth.order).some((ids) => ids.includes(id));
+  if (inConfig) {
+    await updateConfigFile(services.paths.configPath, (raw) => {
+      const auth = raw.auth;
+      if (!isRecord(auth)) return;
+      if (isRecord(auth.profiles)) delete auth.profiles[id];
+      if (isRecord(auth.order)) {
+        for (const [p, ids] of Object.entries(auth.order)) {
+          if (!Array.isArray(ids) || !ids.includes(id)) continue;
+          const kept = ids.filter((x) => x !== id);
+          if (kept.length === 0) delete auth.order[p];
+          else auth.order[p] = kept;
+        }
+      }
+    });
+    lines.push(`Removed ${id} from config auth.profiles / auth.order in ${services.paths.configPath}.`);
+  }
+  if (
+    id === CLAUDE_CLI_PROFILE_ID &&
+    existing?.origin === "claude-code" &&
+    services.config.auth.claudeCode.sync
+  ) {
+    lines.push(
+      `note: Claude Code is still logged in, so the next \`tessera models status\` syncs ${id} back; set auth.claudeCode.sync to false to stop that.`,
+    );
+  }
+  if (
+    provider &&
+    !Object.values((await services.store.profilesFile.read()).profiles).some((c) => c.provider === provider)
+  ) {
+    lines.push(
+      `note: no ${provider} profile is left; \`tessera models status\` shows what ${provider} would use now.`,
+    );
+  }
+  ctx.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}

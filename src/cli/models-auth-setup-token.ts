@@ -1,0 +1,117 @@
+import { spawn } from "node:child_process";
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
+import { parseDuration } from "../config/duration.js";
+import { TesseraError } from "../errors.js";
+import { type CliContext, openServices, printNotices } from "./cli-context.js";
+import { storeUserProfile } from "./models-store-profile.js";
+import { readSecretInput } from "./token-input.js";
+import { joinPastedSecret, validatePastedSecret } from "./token-validation.js";
+
+export interface SetupTokenOptions {
+  provider: string;
+  expiresIn?: string;
+  agent?: string;
+}
+
+/** PRODUCT §6.6, word for word: what to do on a host without a terminal. */
+export const SETUP_TOKEN_NEEDS_TTY =
+  "setup-token requires an interactive TTY; run `claude setup-token` elsewhere and pipe it into `tessera models auth paste-token --provider anthropic`";
+
+/** Where `npm` puts Claude Code; named in the error when `claude` is not on PATH. */
+export const CLAUDE_INSTALL_HINT = "npm install -g @anthropic-ai/claude-code";
+
+/**
+ * `models auth setup-token`: hands the terminal to `claude setup-token` (Claude Code's own login
+ * for a long-lived token), then asks for the token it printed with the hidden prompt and stores it
+ * as `anthropic:claude-cli` — a `user` profile, so Claude Code sync never overwrites it.
+ */
+export async function runSetupToken(ctx: CliContext, opts: SetupTokenOptions): Promise<number> {
+  if (opts.provider.trim().toLowerCase() !== "anthropic") {
+    throw new TesseraError(
+      "USAGE",
+      `setup-token is only for anthropic (got --provider ${opts.provider})`,
+      `tessera models auth paste-token --provider ${opts.provider}`,
+    );
+  }
+  if (!ctx.stdin.isTTY) throw new TesseraError("NEEDS_TTY", SETUP_TOKEN_NEEDS_TTY);
+  const expiresInMs =
+    opts.expiresIn === undefined ? undefined : parseDuration(opts.expiresIn, "--expires-in");
+  const services = await openServices(ctx, opts.agent);
+  printNotices(ctx, services);
+  const claude = await findOnPath("claude", ctx.env.PATH ?? "");
+  if (!claude) {
+    throw new TesseraError(
+      "CLAUDE_MISSING",
+      "the `claude` command (Claude Code) was not found on PATH",
+      `${CLAUDE_INSTALL_HINT}   (or run \`claude setup-token\` on another machine and use \`tessera models auth paste-token --provider anthropic\`)`,
+    );
+  }
+  ctx.stderr.write(`Running ${claude} setup-token …\n`);
+  const exit = await runInTerminal(claude, ["setup-token"], ctx.env);
+  if (exit !== 0) {
+    throw new TesseraError(
+      "PROVIDER_ERROR",
+      `\`claude setup-token\` ${typeof exit === "string" ? `was killed by ${exit}` : `exited with code ${exit}`}; nothing was stored`,
+      "run `claude setup-token` by hand to see what went wrong, then: tessera models auth paste-token --provider anthropic",
+    );
+  }
+  const secret = joinPastedSecret(
+    await readSecretInput(
+      ctx,
+      "Paste the token `claude setup-token` printed (sk-ant-oat01-…, input hidden): ",
+    ),
+  );
+  validatePastedSecret("anthropic", "token", secret);
+  await storeUserProfile(
+    ctx,
+    services,
+    CLAUDE_CLI_PROFILE_ID,
+    {
+      type: "token",
+      provider: "anthropic",
+      token: secret,
+      ...(expiresInMs === undefined ? {} : { expires: Date.now() + expiresInMs }),
+      origin: "user",
+    },
+    "oauth",
+  );
+  return 0;
+}
+
+/** The first executable `name` in `PATH`, like the shell finds it; undefined when there is none. */
+export async function findOnPath(name: string, path: string): Promise<string | undefined> {
+  for (const dir of path.split(delimiter)) {
+    if (dir === "") continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Runs a program on our terminal (stdio inherited) and resolves with its exit code or signal. */
+function runInTerminal(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: "inherit", env });
+    child.on("error", (err) =>
+      reject(
+        new TesseraError(
+          "CLAUDE_MISSING",
+          `could not start ${command}: ${err.message}`,
+          CLAUDE_INSTALL_HINT,
+          {
+            cause: err,
+          },
+        ),
+      ),
+    );
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? 1));
+  });
+}

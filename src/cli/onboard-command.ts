@@ -1,0 +1,78 @@
+import { parseEnv } from "node:util";
+import { AuthStore } from "../auth/auth-store.js";
+import { loadConfig } from "../config/load.js";
+import { resolveStatePaths } from "../config/paths.js";
+import { TesseraError } from "../errors.js";
+import { readTextIfExists } from "../files/json-state-file.js";
+import { type CliContext, cliActor, writeJson } from "./cli-context.js";
+import { applyOnboarding } from "./onboard-apply.js";
+import {
+  answersFromFlags,
+  type OnboardFlags,
+  type OnboardState,
+  readSecretsFromStdin,
+  refuseArgvSecrets,
+} from "./onboard-flags.js";
+
+/**
+ * `tessera onboard`: the wizard on a terminal, or `--non-interactive` with flags (secrets from stdin
+ * `KEY=value` lines or the environment, never argv). Prints what it changed; exit 0 on success, 1
+ * on any refusal (nothing is written then) or when the wizard is cancelled.
+ */
+export async function runOnboardCommand(ctx: CliContext, flags: OnboardFlags): Promise<number> {
+  refuseArgvSecrets(flags);
+  const paths = resolveStatePaths(
+    { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
+    ctx.env,
+  );
+  const { config } = await loadConfig(paths.configPath);
+  const profilesOf = async (agent: string) =>
+    (await new AuthStore(paths.stateDir, agent).profilesFile.read()).profiles;
+  const state: OnboardState = {
+    config,
+    storedProfiles: await profilesOf(flags.agent ?? config.agents.default),
+    dotenv: parseEnv((await readTextIfExists(paths.envPath)) ?? "") as Record<string, string>,
+  };
+  const who = { ...cliActor(ctx), surface: "onboard" };
+
+  let answers: Awaited<ReturnType<typeof answersFromFlags>>;
+  if (flags.nonInteractive) {
+    const secrets = flags.secretsStdin ? await readSecretsFromStdin(ctx) : new Map<string, string>();
+    answers = answersFromFlags(flags, secrets, ctx.env, state);
+  } else {
+    if (!ctx.stdin.isTTY || !ctx.stdout.isTTY) {
+      throw new TesseraError(
+        "NEEDS_TTY",
+        "tessera onboard asks questions and needs a terminal",
+        "run it in a terminal, or script it: tessera onboard --non-interactive --provider anthropic --secrets-stdin … (see tessera onboard --help)",
+      );
+    }
+    const { runOnboardWizard, OnboardCancelled } = await import("./onboard-wizard.js");
+    try {
+      answers = await runOnboardWizard(ctx, state, profilesOf);
+    } catch (err) {
+      if (err instanceof OnboardCancelled) {
+        ctx.stderr.write("onboarding cancelled; nothing was written\n");
+        return 1;
+      }
+      throw err;
+    }
+  }
+
+  const changes = await applyOnboarding(paths, answers, who);
+  const changed = changes.some((c) => c.changed);
+  if (flags.json) {
+    writeJson(ctx, { agent: answers.agent, changed, changes });
+    return 0;
+  }
+  const out = [`onboard: agent ${answers.agent}`];
+  for (const c of changes)
+    out.push(`  ${c.changed ? "changed  " : "unchanged"}  ${c.area.padEnd(6)}  ${c.what}`);
+  out.push(
+    changed
+      ? "done. Next: `tessera doctor` to check the setup, then `tessera gateway` (or `tessera chat` to try it here)."
+      : "nothing changed: everything was already as asked.",
+  );
+  ctx.stdout.write(`${out.join("\n")}\n`);
+  return 0;
+}

@@ -1,0 +1,82 @@
+import { chmod, stat } from "node:fs/promises";
+import { DIR_MODE, FILE_MODE } from "../../files/atomic-write.js";
+import type { DoctorCheck } from "../doctor-check.js";
+import { type Finding, RepairPhase } from "../finding.js";
+import { stateDirsOf, stateFilesOf } from "../state-files.js";
+
+/**
+ * Modes of every state file (0600) and directory (0700), PRODUCT §2. A credential, config, `.env` or
+ * sessions file that others can read or write is an error; other deviations are warnings. `--fix`
+ * chmods. A file owned by another user (someone ran tessera as root) is reported; fixing that needs
+ * `chown`, which doctor does not do.
+ */
+export const fileModesCheck: DoctorCheck = {
+  name: "file-modes",
+  async run(scope) {
+    const findings: Finding[] = [];
+    const uid = process.getuid?.();
+    const targets = [
+      ...stateDirsOf(scope).map((path) => ({ path, dir: true, private: false, label: "state directory" })),
+      ...stateFilesOf(scope).map((f) => ({ path: f.path, dir: false, private: f.private, label: f.label })),
+    ];
+    for (const target of targets) {
+      const info = await stat(target.path).catch(() => undefined);
+      if (!info) continue;
+      if (target.dir !== info.isDirectory()) {
+        findings.push({
+          check: "file-modes",
+          key: `type:${target.path}`,
+          severity: "error",
+          what: `${target.path} should be a ${target.dir ? "directory" : "file"} (${target.label})`,
+          fix: `move ${target.path} out of the way by hand`,
+          path: target.path,
+        });
+        continue;
+      }
+      const mode = info.mode & 0o777;
+      const want = target.dir ? DIR_MODE : FILE_MODE;
+      if (mode !== want) {
+        const open = (mode & 0o077) !== 0;
+        findings.push({
+          check: "file-modes",
+          key: `mode:${target.path}`,
+          severity: open && target.private ? "error" : "warning",
+          what: `${target.path} has mode ${octal(mode)}, not ${octal(want)}${open ? ` (${exposure(mode)})` : ""} — ${target.label}`,
+          fix: `chmod ${octal(want)} ${target.path}   (or: tessera doctor --fix)`,
+          path: target.path,
+          repair: {
+            describe: `chmod ${octal(want)} ${target.path}`,
+            phase: RepairPhase.modes,
+            async apply() {
+              // A corrupt file moved aside earlier in this run is gone; nothing to chmod then.
+              if (!(await stat(target.path).catch(() => undefined))) return `${target.path} no longer exists`;
+              await chmod(target.path, want);
+              return `chmod ${octal(want)} ${target.path} (was ${octal(mode)})`;
+            },
+          },
+        });
+      }
+      if (uid !== undefined && info.uid !== uid) {
+        findings.push({
+          check: "file-modes",
+          key: `owner:${target.path}`,
+          severity: "warning",
+          what: `${target.path} belongs to uid ${info.uid}, not to you (uid ${uid}); writes to it may fail`,
+          fix: `sudo chown ${uid} ${target.path}   (and run tessera as the same user every time)`,
+          path: target.path,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+function octal(mode: number): string {
+  return `0${mode.toString(8).padStart(3, "0")}`;
+}
+
+function exposure(mode: number): string {
+  const who = [(mode & 0o070) !== 0 ? "group" : "", (mode & 0o007) !== 0 ? "others" : ""].filter(Boolean);
+  const can = [(mode & 0o044) !== 0 ? "read" : "", (mode & 0o022) !== 0 ? "write" : ""].filter(Boolean);
+  return `${who.join(" and ")} can ${can.join(" and ") || "enter"} it`;
+}

@@ -1,0 +1,27 @@
+import type { AuditLog } from "../audit/audit-log.js";
+import type { AuthStore } from "../auth/auth-store.js";
+import type { StatusReport } from "../auth/status-report.js";
+import type { Config } from "../config/schema.js";
+import type { SessionStore } from "../sessions/session-store.js";
+
+/**
+ * What commands may use, handed to them through the router's context (commands never open stores
+ * themselves). The composition root (`src/runtime/compose.ts`) builds it from `AgentServices`.
+ */
+export interface ChatServices {
+  agentId: string;
+  config: Config;
+  sessions: SessionStore;
+  /** The agent's credential store; commands read profile ids and providers from it, never secrets. */
+  auth: AuthStore;
+  audit: AuditLog;
+  /**
+   * The status report for this agent with the session's pinned profile applied — the same object
+   * `tessera models status` renders, built by the one resolver. Chat views render it; they never
+   * compute auth themselves.
+   */
+  statusReport(pin?: string): Promise<StatusReport>;
+  /** Shortens a path for display (`~/…`). */
+  displayPath(path: string): string;
+  now(): number;
+}

@@ -1,0 +1,205 @@
+import type { Actor } from "../audit/audit-log.js";
+import { redactSecrets } from "../auth/mask.js";
+import { isTesseraError } from "../errors.js";
+import { sessionKeyFor } from "../sessions/session-key.js";
+import { type AccessDecision, DenialMemory, decideAccess, refusalReply } from "./access.js";
+import type { ChatServices } from "./chat-services.js";
+import { bold, escapeMarkup, quoteInput } from "./markup.js";
+import { type ParsedInput, parseInput } from "./parse.js";
+import type { CommandContext, CommandDefinition, CommandRegistry } from "./registry.js";
+import { fitReplies } from "./reply-size.js";
+import { clearInvalidPins } from "./stale-pins.js";
+import {
+  type IncomingMessage,
+  IncomingMessageSchema,
+  type PlainMessageHandler,
+  type Reply,
+} from "./types.js";
+
+export interface RouterOptions {
+  services: ChatServices;
+  registry: CommandRegistry;
+  /** Answers messages that are not commands (the agent turn). */
+  onPlainMessage: PlainMessageHandler;
+  /** Where the router reports what it cannot say in chat (malformed adapter input, unexpected errors). */
+  log?: (line: string) => void;
+}
+
+type Command = Extract<ParsedInput, { kind: "command" }>;
+
+/**
+ * The one router: every adapter hands it a neutral message and renders the replies it returns.
+ * Commands are parsed and answered here before anything reaches a model; everything else goes to
+ * the plain-message handler with the session key.
+ *
+ * `handle` never throws. It returns the replies to send, in order — an empty list means stay
+ * silent — each within `REPLY_TEXT_LIMIT` characters. Errors become a reply that says what went
+ * wrong and how to fix it (in full for owners; non-owners are pointed to the owner), never with
+ * a secret in it.
+ */
+export class Router {
+  private readonly denials = new DenialMemory();
+
+  constructor(private readonly opts: RouterOptions) {}
+
+  get registry(): CommandRegistry {
+    return this.opts.registry;
+  }
+
+  async handle(input: IncomingMessage): Promise<Reply[]> {
+    const checked = IncomingMessageSchema.safeParse(input);
+    if (!checked.success) {
+      this.log(`router: dropped a malformed message from an adapter: ${checked.error.message}`);
+      return [];
+    }
+    // The original object goes on, so fields an adapter adds for itself (message ids) reach the handler.
+    const message = input;
+    try {
+      return fitReplies(await this.route(message));
+    } catch (err) {
+      return fitReplies([this.errorReply(err, false)]);
+    }
+  }
+
+  private async route(message: IncomingMessage): Promise<Reply[]> {
+    const { services } = this.opts;
+    const parsed = parseInput(message.text, message.botUsername);
+    if (parsed.kind === "other-bot") return [];
+    const access = decideAccess(services.config, message, parsed.kind === "command");
+    if (access.kind === "ignore") return [];
+    if (access.kind === "deny") return this.deny(message, access);
+
+    const sessionKey = sessionKeyFor(services.agentId, message);
+    const actor: Actor = { actor: `${message.channel}:${message.senderId}`, surface: "chat" };
+    try {
+      if (parsed.kind === "command") {
+        const definition = this.opts.registry.find(parsed.name);
+        if (!definition) return this.unknownCommand(message, parsed);
+        const notices = await clearInvalidPins(services, sessionKey);
+        const replies = await this.runCommand(definition, parsed, {
+          message,
+          sessionKey,
+          isOwner: access.isOwner,
+          actor,
+        });
+        if (parsed.ignoredLines > 0) {
+          const lines =
+            parsed.ignoredLines === 1 ? "1 more line was" : `${parsed.ignoredLines} more lines were`;
+          appendNote(replies, `(Only the first line of a command is read; ${lines} ignored.)`);
+        }
+        return markEdit(message, withNotices(notices, replies));
+      }
+      const notices = await clearInvalidPins(services, sessionKey);
+      const reply = await this.opts.onPlainMessage({ message, sessionKey, isOwner: access.isOwner });
+      return withNotices(notices, [reply]);
+    } catch (err) {
+      return [this.errorReply(err, access.isOwner)];
+    }
+  }
+
+  private async runCommand(
+    definition: CommandDefinition,
+    parsed: Command,
+    base: Pick<CommandContext, "message" | "sessionKey" | "isOwner" | "actor">,
+  ): Promise<Reply[]> {
+    const { services } = this.opts;
+    const ctx: CommandContext = {
+      ...base,
+      name: definition.name,
+      argText: parsed.argText,
+      args: parsed.args,
+      services,
+      registry: this.opts.registry,
+      refuseOwnerOnly: async (what, instead) => {
+        await services.audit.append(base.actor, "access.denied", {
+          agent: services.agentId,
+          target: base.sessionKey,
+          detail: `owners only: ${what}`,
+        });
+        return {
+          text: `Only the bot's owners can ${escapeMarkup(what)}.${instead ? ` ${instead}` : ""}`,
+        };
+      },
+    };
+    if (definition.chats === "dm" && base.message.chatType !== "dm") {
+      return [{ text: `/${definition.name} answers only in a direct message with the bot; send it there.` }];
+    }
+    if (definition.access === "owners" && !base.isOwner) {
+      return [await ctx.refuseOwnerOnly(`use /${definition.name}`, "See /help for what you can use.")];
+    }
+    const result = await definition.run(ctx);
+    return Array.isArray(result) ? result : [result];
+  }
+
+  private unknownCommand(message: IncomingMessage, parsed: Command): Reply[] {
+    // In a group a stray `/start` may be meant for another bot; answer only when clearly ours.
+    if (message.chatType !== "dm" && !parsed.mentionsBot) return [];
+    const closest = this.opts.registry.closest(parsed.name);
+    return [
+      {
+        text:
+          `There is no command ${quoteInput(`/${parsed.name}`)}.` +
+          `${closest ? ` Did you mean /${closest}?` : ""} /help lists the commands you can use.`,
+      },
+    ];
+  }
+
+  private async deny(message: IncomingMessage, decision: Extract<AccessDecision, { kind: "deny" }>) {
+    const { services } = this.opts;
+    const key = `${message.channel}:${message.chatId}:${message.senderId}`;
+    if (!this.denials.firstIn(key, services.now())) return [];
+    await services.audit.append(
+      { actor: `${message.channel}:${message.senderId}`, surface: "chat" },
+      "access.denied",
+      {
+        agent: services.agentId,
+        target: `${message.channel}:${message.chatType}:${message.chatId}`,
+        detail: decision.reason,
+      },
+    );
+    return decision.refuse ? [refusalReply(message)] : [];
+  }
+
+  private errorReply(err: unknown, isOwner: boolean): Reply {
+    if (isTesseraError(err) && isOwner) {
+      const hint = err.hint ? `\n${bold("Fix:")} ${escapeMarkup(err.hint)}` : "";
+      return { text: `${bold("That did not work:")} ${escapeMarkup(err.message)}${hint}` };
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    this.log(`router: ${isTesseraError(err) ? err.code : "unexpected error"}: ${redactSecrets(detail)}`);
+    if (isOwner) {
+      return { text: `${bold("Something went wrong:")} ${escapeMarkup(redactSecrets(detail))}` };
+    }
+    return {
+      text: "Something went wrong on the gateway. Its owner can find out more with `tessera doctor`.",
+    };
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+}
+
+/** Puts notices (cleared pins, ignored lines) in front of the first reply, or before it when plain text. */
+function withNotices(notices: string[], replies: Reply[]): Reply[] {
+  if (notices.length === 0) return replies;
+  const text = notices.join("\n");
+  const [first, ...rest] = replies;
+  if (!first || first.format === "plain") return [{ text }, ...replies];
+  return [{ ...first, text: `${text}\n\n${first.text}` }, ...rest];
+}
+
+/** Adds a closing note to the last reply. */
+function appendNote(replies: Reply[], note: string): void {
+  const last = replies.at(-1);
+  if (last && last.format !== "plain")
+    replies[replies.length - 1] = { ...last, text: `${last.text}\n${note}` };
+  else replies.push({ text: note });
+}
+
+/** A pressed button's answer replaces the message the button was on. */
+function markEdit(message: IncomingMessage, replies: Reply[]): Reply[] {
+  if (message.source !== "button" || replies.length === 0) return replies;
+  const [first, ...rest] = replies;
+  return [{ ...first!, edit: first!.edit ?? true }, ...rest];
+}

@@ -1,0 +1,56 @@
+import type { PlainMessageHandler, Reply } from "../router/types.js";
+import { sessionModel } from "../sessions/session-model.js";
+import type { SessionStore } from "../sessions/session-store.js";
+import { AgentTurnRunner } from "./agent-turn.js";
+import { takeOwnerNotices } from "./expiry-notices.js";
+import type { AgentServices } from "./services.js";
+
+export interface ChatTurnOptions {
+  services: AgentServices;
+  sessions: SessionStore;
+  /** Receives streamed text as it arrives (the console prints it live); the reply then carries the rest. */
+  onDelta?: (sessionKey: string, text: string) => void;
+  signal?: AbortSignal;
+  runner?: AgentTurnRunner;
+}
+
+/**
+ * The router's plain-message handler: the session's model (its pin, else `models.default`) and its
+ * pinned profile for that provider go to the agent turn; the answer comes back as plain text (model
+ * output is never read as markup). Owners see which credential answered after a failover and the
+ * full error with its fix; others see that something failed and who can fix it, without credential
+ * details. Owners also get each pending credential notice once, below the answer.
+ */
+export function chatTurnHandler(opts: ChatTurnOptions): PlainMessageHandler {
+  const runner = opts.runner ?? new AgentTurnRunner({ services: opts.services, memory: opts.sessions });
+  return async ({ message, sessionKey, isOwner }) => {
+    const entry = await opts.sessions.get(sessionKey);
+    const model = sessionModel(opts.services.config, entry);
+    const pin = entry?.profile?.id;
+    const result = await runner.run({
+      sessionKey,
+      text: message.text,
+      model: { provider: model.provider, model: model.model },
+      pin,
+      onDelta: opts.onDelta ? (text) => opts.onDelta?.(sessionKey, text) : undefined,
+      signal: opts.signal,
+    });
+    const lines: string[] = [];
+    if (result.error) {
+      lines.push(
+        isOwner
+          ? `No answer from ${result.model}: ${result.error.message}\nfix: ${result.error.fix}`
+          : `No answer from ${result.model} right now. The bot's owner can see why with \`tessera models status\`.`,
+      );
+    } else {
+      lines.push(result.text || "(the model sent an empty answer)");
+      if (result.note) lines.push(isOwner ? `— ${result.note}` : "— answered with a backup credential");
+    }
+    if (isOwner) {
+      const notices = await takeOwnerNotices(opts.services).catch(() => []);
+      lines.push(...notices);
+    }
+    const reply: Reply = { text: lines.join("\n\n"), format: "plain" };
+    return reply;
+  };
+}

@@ -1,0 +1,54 @@
+import { helpCommand } from "../../commands/help.js";
+import { modelCommand } from "../../commands/model.js";
+import { newCommand } from "../../commands/new.js";
+import { whoamiCommand } from "../../commands/whoami.js";
+import { displayPath } from "../config/paths.js";
+import type { ChatServices } from "../router/chat-services.js";
+import { CommandRegistry } from "../router/registry.js";
+import { Router } from "../router/router.js";
+import type { PlainMessageHandler } from "../router/types.js";
+import type { SessionStore } from "../sessions/session-store.js";
+import { chatTurnHandler } from "./chat-turn.js";
+import { type AgentServices, statusReportFor } from "./services.js";
+
+/** The chat commands, in the order `/help` and the platform menus list them. */
+export function chatCommandRegistry(): CommandRegistry {
+  return new CommandRegistry([modelCommand, newCommand, whoamiCommand, helpCommand]);
+}
+
+export interface ComposeOptions {
+  services: AgentServices;
+  sessions: SessionStore;
+  /** The agent turn; defaults to the real one (`chatTurnHandler`): tests may pass their own. */
+  onPlainMessage?: PlainMessageHandler;
+  /** Where the router reports what it cannot say in chat. */
+  log?: (line: string) => void;
+  /** Clock for pins and "3m ago"; tests pass their own. */
+  now?: () => number;
+}
+
+/**
+ * The composition root of the chat side: the one router with the registered commands, wired to the
+ * agent's stores. Every surface (console, Telegram, Discord) builds its router here, so all of them
+ * answer the same way.
+ */
+export function composeRouter(opts: ComposeOptions): Router {
+  const now = opts.now ?? Date.now;
+  const { services } = opts;
+  const chat: ChatServices = {
+    agentId: services.agentId,
+    config: services.config,
+    sessions: opts.sessions,
+    auth: services.store,
+    audit: services.audit,
+    statusReport: (pin) => statusReportFor(services, { pin, now: now() }),
+    displayPath: (path) => displayPath(path, services.processEnv.HOME || undefined),
+    now,
+  };
+  return new Router({
+    services: chat,
+    registry: chatCommandRegistry(),
+    onPlainMessage: opts.onPlainMessage ?? chatTurnHandler({ services, sessions: opts.sessions }),
+    log: opts.log,
+  });
+}

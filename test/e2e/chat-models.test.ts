@@ -1,0 +1,193 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AuthStore } from "../../src/auth/auth-store.js";
+import { type AnthropicFake, credentialOf, startAnthropicFake } from "../fakes/anthropic-messages-server.js";
+import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
+import { lastUserText } from "../fakes/chat-fake.js";
+import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-chat-server.js";
+import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..", "..");
+const BIN = join(ROOT, "bin", "tessera.js");
+const who = { actor: "test", surface: "test" };
+
+const defaultKey = fakeSecret("sk-ant-api03-");
+const workKey = fakeSecret("sk-ant-api03-");
+const openrouterKey = fakeSecret("sk-or-v1-");
+const claudeAccess = fakeSecret("sk-ant-oat01-", 100);
+const claudeRefresh = fakeSecret("sk-ant-ort01-", 100);
+const secrets = [defaultKey, workKey, openrouterKey, claudeAccess, claudeRefresh];
+
+let anthropic: AnthropicFake;
+let openrouter: OpenAIFake;
+let oauth: OAuthFake;
+let dir: string;
+let home: string;
+let env: NodeJS.ProcessEnv;
+
+function chat(input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, "chat"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+beforeAll(async () => {
+  await run("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT }).catch(() => {});
+  anthropic = await startAnthropicFake();
+  openrouter = await startOpenAIFake({ basePath: "/api/v1" });
+  oauth = await startOAuthFake();
+});
+afterAll(async () => {
+  await Promise.all([anthropic.close(), openrouter.close(), oauth.close()]);
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tessera-e2e-models-"));
+  home = join(dir, "home");
+  await mkdir(join(home, ".claude"), { recursive: true });
+  anthropic.requests.length = 0;
+  anthropic.resetScript();
+  anthropic.setReplyText((req) => `echo: ${lastUserText(req.body)}`);
+  openrouter.requests.length = 0;
+  env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    TESSERA_STATE_DIR: join(dir, "state"),
+    TESSERA_PROVIDER_RETRIES: "0",
+    NO_COLOR: "1",
+  };
+  await mkdir(join(dir, "state"), { recursive: true });
+  await writeFile(
+    join(dir, "state", "config.json"),
+    JSON.stringify({
+      models: {
+        aliases: { sonnet: "anthropic/claude-sonnet-4-5", router: "openrouter/openai/gpt-5" },
+        providers: {
+          anthropic: { baseUrl: anthropic.url, oauthTokenUrl: oauth.tokenUrl },
+          openrouter: { baseUrl: `${openrouter.url}/api/v1` },
+        },
+      },
+    }),
+  );
+  const store = new AuthStore(join(dir, "state"), "main");
+  await store.upsertProfile("anthropic:default", { type: "api_key", provider: "anthropic", key: defaultKey }, who);
+  await store.upsertProfile("anthropic:work", { type: "api_key", provider: "anthropic", key: workKey }, who);
+  await store.upsertProfile("openrouter:default", { type: "api_key", provider: "openrouter", key: openrouterKey }, who);
+  await store.setOrder("anthropic", ["anthropic:default", "anthropic:work"], who);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+async function writeClaudeCode(expiresAt: number) {
+  await writeFile(
+    join(home, ".claude", ".credentials.json"),
+    JSON.stringify({
+      claudeAiOauth: { accessToken: claudeAccess, refreshToken: claudeRefresh, expiresAt, subscriptionType: "max" },
+      other: "kept",
+    }),
+    { mode: 0o600 },
+  );
+}
+
+describe("plain messages through tessera chat reach the model with the resolved credential", () => {
+  it("answers a plain message with the first credential in order", async () => {
+    const out = await chat("hello model\n");
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("echo: hello model");
+    expect(anthropic.requests.map((r) => credentialOf(r))).toEqual([{ kind: "x-api-key", value: defaultKey }]);
+    expectNoSecretIn(out.stdout + out.stderr, secrets);
+  });
+
+  it("after /model sonnet@anthropic:work the provider sees exactly the work key", async () => {
+    const out = await chat("/model sonnet@anthropic:work\nwho answers?\n");
+    expect(out.stdout).toContain("echo: who answers?");
+    expect(anthropic.requests).toHaveLength(1);
+    const req = anthropic.requests[0]!;
+    expect(credentialOf(req)).toEqual({ kind: "x-api-key", value: workKey });
+    expect(req.headers.authorization).toBeUndefined();
+    expect(req.body).toMatchObject({ model: "claude-sonnet-4-5" });
+    expectNoSecretIn(out.stdout + out.stderr, secrets);
+  });
+
+  it("after /model @anthropic:claude-cli the provider sees the Bearer token and the oauth beta header", async () => {
+    await writeClaudeCode(Date.now() + 8 * 3_600_000);
+    const out = await chat("/model @anthropic:claude-cli\nvia subscription\n");
+    expect(out.stdout).toContain("echo: via subscription");
+    const req = anthropic.requests.at(-1)!;
+    expect(credentialOf(req)).toEqual({ kind: "bearer", value: claudeAccess, beta: "oauth-2025-04-20" });
+    expect(req.headers["x-api-key"]).toBeUndefined();
+    expectNoSecretIn(out.stdout + out.stderr, secrets);
+  });
+
+  it("routes an OpenRouter model to {baseUrl}/chat/completions with its own key", async () => {
+    const out = await chat("/model router\nhi router\n");
+    expect(out.stdout).toContain("echo: hi router");
+    expect(openrouter.requests[0]!.path).toBe("/api/v1/chat/completions");
+    expect(openrouter.requests[0]!.headers.authorization).toBe(`Bearer ${openrouterKey}`);
+    expect(anthropic.requests).toHaveLength(0);
+  });
+
+  it("a failed refresh marks needs-reauth, the reply says what to do, and models status --check exits 1", async () => {
+    // Claude Code's refresh token is unknown to the token endpoint: the refresh fails with invalid_grant.
+    await writeClaudeCode(Date.now() - 60_000);
+    const out = await chat("/model @anthropic:claude-cli\nplease answer\n");
+    expect(out.stdout).toMatch(/invalid_grant/);
+    expect(out.stdout).toMatch(/run `claude` and log in again/);
+    expect(anthropic.requests).toHaveLength(0);
+    const state = JSON.parse(await readFile(join(dir, "state", "agents", "main", "agent", "auth-state.json"), "utf8"));
+    expect(state.usage["anthropic:claude-cli"].needsReauth.reason).toMatch(/invalid_grant/);
+    const check = await run(process.execPath, [BIN, "models", "status", "--check"], { env }).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+    expect(check).toBe(1);
+    expectNoSecretIn(out.stdout + out.stderr, secrets);
+  });
+});
+
+describe("refresh on use across processes", () => {
+  it("4 processes × 5 concurrent messages with an expired oauth credential: exactly one token call", async () => {
+    const store = new AuthStore(join(dir, "state"), "main");
+    await store.clearOrder("anthropic", who);
+    await store.removeProfile("anthropic:default", who);
+    await store.removeProfile("anthropic:work", who);
+    oauth.addRefreshToken("sk-ant-ort01-shared-e2e");
+    await store.upsertProfile(
+      "anthropic:me",
+      { type: "oauth", provider: "anthropic", access: "sk-ant-oat01-expired-e2e", refresh: "sk-ant-ort01-shared-e2e", expires: Date.now() - 1000 },
+      who,
+    );
+    oauth.setLatency(300);
+    const before = oauth.countCalls();
+    const worker = join(ROOT, "test", "fixtures", "turn-worker.mjs");
+    const outputs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        run(process.execPath, [worker, join(dir, "state"), "5"], { env, timeout: 50_000 }),
+      ),
+    );
+    oauth.setLatency(0);
+    const results = outputs.flatMap((o) => JSON.parse(o.stdout) as { text: string; error?: unknown }[]);
+    expect(results).toHaveLength(20);
+    expect(results.filter((r) => r.error)).toEqual([]);
+    expect(oauth.countCalls() - before).toBe(1);
+    const issued = oauth.issued.at(-1)!;
+    const stored = JSON.parse(await readFile(join(dir, "state", "agents", "main", "agent", "auth-profiles.json"), "utf8"));
+    expect(stored.profiles["anthropic:me"]).toMatchObject({ access: issued.accessToken, refresh: issued.refreshToken });
+    expect(new Set(anthropic.requests.map((r) => credentialOf(r)?.value))).toEqual(new Set([issued.accessToken]));
+  });
+});

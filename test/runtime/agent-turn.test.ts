@@ -1,0 +1,150 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AgentTurnRunner } from "../../src/runtime/agent-turn.js";
+import { type AgentServices, openAgentServices } from "../../src/runtime/services.js";
+import { SessionStore } from "../../src/sessions/session-store.js";
+import { type AnthropicFake, anthropicReplies, credentialOf, startAnthropicFake } from "../fakes/anthropic-messages-server.js";
+import { lastUserText } from "../fakes/chat-fake.js";
+import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
+import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
+
+const who = { actor: "test", surface: "test" };
+const model = { provider: "anthropic", model: "claude-sonnet-4-5" };
+const keyA = fakeSecret("sk-ant-api03-");
+const keyB = fakeSecret("sk-ant-api03-");
+const setupToken = fakeSecret("sk-ant-oat01-", 100);
+
+let anthropic: AnthropicFake;
+let oauth: OAuthFake;
+let dir: string;
+let services: AgentServices;
+let sessions: SessionStore;
+
+beforeAll(async () => {
+  process.env.TESSERA_PROVIDER_RETRIES = "0";
+  anthropic = await startAnthropicFake();
+  oauth = await startOAuthFake();
+});
+afterAll(async () => {
+  await anthropic.close();
+  await oauth.close();
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tessera-turn-"));
+  anthropic.requests.length = 0;
+  anthropic.resetScript();
+  anthropic.setReplyText((req) => `echo: ${lastUserText(req.body)}`);
+  await writeFile(
+    join(dir, "config.json"),
+    JSON.stringify({
+      models: { providers: { anthropic: { baseUrl: anthropic.url, oauthTokenUrl: oauth.tokenUrl } } },
+      auth: { claudeCode: { sync: false } },
+    }),
+  );
+  services = await openAgentServices({ stateDir: dir, processEnv: { HOME: dir } });
+  sessions = new SessionStore(dir, "main");
+  await services.store.upsertProfile("anthropic:a", { type: "api_key", provider: "anthropic", key: keyA }, who);
+  await services.store.upsertProfile("anthropic:b", { type: "api_key", provider: "anthropic", key: keyB }, who);
+  await services.store.setOrder("anthropic", ["anthropic:a", "anthropic:b"], who);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const runner = () => new AgentTurnRunner({ services, memory: sessions });
+const allSecrets = [keyA, keyB, setupToken];
+
+describe("AgentTurnRunner", () => {
+  it("answers with the first candidate, sends the history, and records lastGood in auth-state only", async () => {
+    const first = await runner().run({ sessionKey: "s1", text: "first", model });
+    expect(first).toMatchObject({ text: "echo: first", answeredBy: "anthropic:a" });
+    const second = await runner().run({ sessionKey: "s1", text: "second", model });
+    expect(second.text).toBe("echo: second");
+    expect(anthropic.requests[1]!.body?.messages).toEqual([
+      { role: "user", content: "first" },
+      { role: "assistant", content: "echo: first" },
+      { role: "user", content: "second" },
+    ]);
+    const { state } = await services.store.load();
+    expect(state.lastGood.anthropic).toBe("anthropic:a");
+    expect(state.usage["anthropic:a"]?.lastUsed).toBeTypeOf("number");
+  });
+
+  it("fails over on 429 without a pin: second credential answers, first cools down honouring retry-after, reply notes it", async () => {
+    anthropic.nextReplyFor(keyA, anthropicReplies.rateLimited(600));
+    const result = await runner().run({ sessionKey: "s1", text: "hi", model });
+    expect(result.answeredBy).toBe("anthropic:b");
+    expect(result.note).toMatch(/answered with anthropic:b/);
+    expect(result.note).toMatch(/anthropic:a: rate limited, retry after 10m/);
+    expect(anthropic.requests.map((r) => credentialOf(r)?.value)).toEqual([keyA, keyB]);
+    const usage = (await services.store.load()).state.usage["anthropic:a"]!;
+    expect(usage.cooldownUntil! - Date.now()).toBeGreaterThan(9 * 60_000);
+    // The next message skips the cooled-down credential entirely.
+    anthropic.requests.length = 0;
+    await runner().run({ sessionKey: "s1", text: "again", model });
+    expect(anthropic.requests.map((r) => credentialOf(r)?.value)).toEqual([keyB]);
+    expectNoSecretIn(JSON.stringify(result), allSecrets);
+  });
+
+  it("with a user pin, shows the error and its fix instead of failing over", async () => {
+    anthropic.nextReplyFor(keyA, anthropicReplies.rateLimited(30));
+    const result = await runner().run({ sessionKey: "s1", text: "hi", model, pin: "anthropic:a" });
+    expect(result.error?.message).toMatch(/pinned to anthropic:a; pins never fail over/);
+    expect(result.error?.fix).toBeTruthy();
+    expect(anthropic.requests).toHaveLength(1);
+    expectNoSecretIn(JSON.stringify(result), allSecrets);
+  });
+
+  it("marks a refused api key needs-reauth and fails over", async () => {
+    anthropic.onCredential(keyA, anthropicReplies.invalidApiKey());
+    const result = await runner().run({ sessionKey: "s1", text: "hi", model });
+    expect(result.answeredBy).toBe("anthropic:b");
+    const usage = (await services.store.load()).state.usage["anthropic:a"]!;
+    expect(usage.needsReauth?.reason).toMatch(/401/);
+  });
+
+  it("does not fail over on a bad request or an outage", async () => {
+    anthropic.nextReply(anthropicReplies.error(400, "invalid_request_error", "messages: too long"));
+    const bad = await runner().run({ sessionKey: "s1", text: "hi", model });
+    expect(bad.error?.message).toMatch(/too long/);
+    expect(anthropic.requests).toHaveLength(1);
+    anthropic.nextReply(anthropicReplies.overloaded());
+    const busy = await runner().run({ sessionKey: "s1", text: "hi", model });
+    expect(busy.error?.message).toMatch(/529/);
+    expect((await services.store.load()).state.usage["anthropic:a"]?.cooldownUntil).toBeUndefined();
+  });
+
+  it("turns the Claude-Code-only refusal into plain advice", async () => {
+    await services.store.upsertProfile("anthropic:sub", { type: "token", provider: "anthropic", token: setupToken }, who);
+    anthropic.onCredential(setupToken, anthropicReplies.claudeCodeOnly());
+    const result = await runner().run({ sessionKey: "s1", text: "hi", model, pin: "anthropic:sub" });
+    expect(result.error?.message).toMatch(/Use an Anthropic API key for this gateway/);
+    expect(anthropic.requests[0]!.headers["anthropic-beta"]).toBe("oauth-2025-04-20");
+    expectNoSecretIn(JSON.stringify(result), allSecrets);
+  });
+
+  it("on a 401 with oauth: one forced refresh and one retry with the new token", async () => {
+    oauth.addRefreshToken("sk-ant-ort01-turn");
+    await services.store.upsertProfile(
+      "anthropic:oauth",
+      { type: "oauth", provider: "anthropic", access: "sk-ant-oat01-revoked", refresh: "sk-ant-ort01-turn", expires: Date.now() + 3_600_000 },
+      who,
+    );
+    anthropic.nextReplyFor("sk-ant-oat01-revoked", anthropicReplies.oauthTokenExpired());
+    const before = oauth.countCalls();
+    const result = await runner().run({ sessionKey: "s1", text: "hi", model, pin: "anthropic:oauth" });
+    expect(result.text).toBe("echo: hi");
+    expect(oauth.countCalls() - before).toBe(1);
+    const used = anthropic.requests.map((r) => credentialOf(r));
+    expect(used[0]).toMatchObject({ kind: "bearer", value: "sk-ant-oat01-revoked" });
+    expect(used[1]).toMatchObject({ kind: "bearer", value: oauth.issued.at(-1)!.accessToken, beta: "oauth-2025-04-20" });
+  });
+
+  it("reports no usable credential with the command that adds one", async () => {
+    await services.store.removeProfile("anthropic:a", who);
+    await services.store.removeProfile("anthropic:b", who);
+    const result = await runner().run({ sessionKey: "s1", text: "hi", model });
+    expect(result.error?.message).toMatch(/no credential for anthropic/);
+    expect(result.error?.fix).toMatch(/tessera models auth paste-api-key --provider anthropic/);
+  });
+});
