@@ -3,8 +3,9 @@
  * BENCHMARKS.md (replacing the file). Benchmarks are not tests: they measure, they do not fail the
  * build. `node bench/run.js cli-start` runs only the named ones; `--runs N` changes the run count.
  */
+
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { readdirSync, existsSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -17,7 +18,9 @@ const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : undefined;
 const only = args.filter((a, i) => !a.startsWith("--") && (runsAt < 0 || i !== runsAt + 1));
 
 const names = readdirSync(BENCH_DIR, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && !d.name.startsWith(".") && existsSync(join(BENCH_DIR, d.name, "bench.js")))
+  .filter(
+    (d) => d.isDirectory() && !d.name.startsWith(".") && existsSync(join(BENCH_DIR, d.name, "bench.js")),
+  )
   .map((d) => d.name)
   .filter((n) => only.length === 0 || only.includes(n))
   .sort();

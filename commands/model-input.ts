@@ -1,4 +1,5 @@
 import { providerOfProfileId } from "../src/auth/credentials.js";
+import { byCodePoint } from "../src/code-point-order.js";
 import type { Config } from "../src/config/schema.js";
 import {
   aliasOf,
@@ -79,7 +80,8 @@ export function chooseModel(config: Config, typed: string, profileSuffix = ""): 
     : " /model list shows the models you can pick.";
   const buttons = suggestionButtons(suggestions, profileSuffix);
   if (resolved.reason === "unknown-provider") {
-    const provider = input.slice(0, input.indexOf("/"));
+    const slash = input.indexOf("/");
+    const provider = slash > 0 ? input.slice(0, slash) : input;
     const known = listProviders(config).map((p) => p.id);
     return {
       ok: false,
@@ -129,7 +131,7 @@ export function chooseProfile(
       : unique(ids.filter((x) => x.toLowerCase() === `${provider}:${typed}`.toLowerCase())));
   const ofProvider = ids
     .filter((x) => stored[x]!.provider === provider)
-    .sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || a.localeCompare(b));
+    .sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || byCodePoint(a, b));
   const offer = ofProvider.slice(0, 6);
   const buttons = offer.length
     ? rows(

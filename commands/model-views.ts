@@ -1,5 +1,6 @@
 import type { ProfileStatus, ProviderStatus, StatusReport } from "../src/auth/status-report.js";
 import { addCredentialFix } from "../src/auth/status-report.js";
+import { byCodePoint } from "../src/code-point-order.js";
 import { formatSpan } from "../src/config/duration.js";
 import type { Config } from "../src/config/schema.js";
 import { type CatalogEntry, isAllowed, listCatalog } from "../src/models/catalog.js";
@@ -121,7 +122,7 @@ export async function listReply(ctx: CommandContext): Promise<Reply> {
     }
   }
   const providers = [...byProvider.keys()].sort(
-    (a, b) => Number(b === current.provider) - Number(a === current.provider) || a.localeCompare(b),
+    (a, b) => Number(b === current.provider) - Number(a === current.provider) || byCodePoint(a, b),
   );
   const lines = [`${bold("Models you can pick")} (✓ a usable credential exists, ✗ none yet)`];
   for (const provider of providers) {

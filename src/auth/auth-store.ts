@@ -65,7 +65,7 @@ export class AuthStore {
   async upsertProfile(id: string, credential: Credential, who: Actor): Promise<{ created: boolean }> {
     assertProfileId(id, credential.provider);
     const created = await this.profilesFile.update((data) => {
-      const existed = id in data.profiles;
+      const existed = Object.hasOwn(data.profiles, id);
       data.profiles[id] = { ...credential, updatedAt: Date.now() };
       return !existed;
     });
@@ -81,7 +81,7 @@ export class AuthStore {
   /** Deletes a profile and its order entries and usage. Unknown ids are an error listing the known ones. */
   async removeProfile(id: string, who: Actor): Promise<void> {
     await this.profilesFile.update((data) => {
-      if (!(id in data.profiles)) throw unknownProfile(id, Object.keys(data.profiles));
+      if (!Object.hasOwn(data.profiles, id)) throw unknownProfile(id, Object.keys(data.profiles));
       delete data.profiles[id];
       for (const [provider, ids] of Object.entries(data.order)) {
         const kept = ids.filter((x) => x !== id);
@@ -91,6 +91,8 @@ export class AuthStore {
     });
     await this.stateFile.update((state) => {
       delete state.usage[id];
+      // Owner notices about the removed credential no longer apply; a re-added one gets its own.
+      for (const key of Object.keys(state.notified)) if (key.startsWith(`${id}:`)) delete state.notified[key];
       for (const [provider, good] of Object.entries(state.lastGood))
         if (good === id) delete state.lastGood[provider];
     });
@@ -113,7 +115,7 @@ export class AuthStore {
     }
     await this.profilesFile.update((data) => {
       for (const id of unique) {
-        const credential = data.profiles[id];
+        const credential = Object.hasOwn(data.profiles, id) ? data.profiles[id] : undefined;
         if (!credential) throw unknownProfile(id, profilesOf(data, provider));
         if (credential.provider !== provider) {
           throw new TesseraError(
@@ -135,7 +137,7 @@ export class AuthStore {
 
   async clearOrder(provider: string, who: Actor): Promise<boolean> {
     const had = await this.profilesFile.update((data) => {
-      const existed = provider in data.order;
+      const existed = Object.hasOwn(data.order, provider);
       delete data.order[provider];
       return existed;
     });

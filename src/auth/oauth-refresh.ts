@@ -4,7 +4,12 @@ import type { Actor } from "../audit/audit-log.js";
 import { TesseraError } from "../errors.js";
 import { withFileLock } from "../files/file-lock.js";
 import type { AuthStore } from "./auth-store.js";
-import { CLAUDE_CLI_PROFILE_ID, type ClaudeCodeLocation, syncClaudeCode, writeBackClaudeCode } from "./claude-code.js";
+import {
+  CLAUDE_CLI_PROFILE_ID,
+  type ClaudeCodeLocation,
+  syncClaudeCode,
+  writeBackClaudeCode,
+} from "./claude-code.js";
 import type { OAuthCredential } from "./credentials.js";
 import { fingerprint, redactSecrets } from "./mask.js";
 
@@ -72,8 +77,9 @@ export class OAuthRefresher {
   }
 
   private async current(profileId: string): Promise<OAuthCredential> {
-    const credential = (await this.deps.store.profilesFile.read()).profiles[profileId];
-    if (!credential || credential.type !== "oauth") {
+    const profiles = (await this.deps.store.profilesFile.read()).profiles;
+    const credential = Object.hasOwn(profiles, profileId) ? profiles[profileId] : undefined;
+    if (credential?.type !== "oauth") {
       throw new TesseraError(
         "PROFILE_NOT_FOUND",
         `profile ${profileId} is not an oauth credential (it is ${credential ? credential.type : "missing"})`,
@@ -98,7 +104,11 @@ export class OAuthRefresher {
       async () => {
         credential = await this.current(profileId);
         if (!this.needsRefresh(credential, opts)) return credential; // another process refreshed it
-        if (profileId === CLAUDE_CLI_PROFILE_ID && credential.origin === "claude-code" && this.deps.claudeCode) {
+        if (
+          profileId === CLAUDE_CLI_PROFILE_ID &&
+          credential.origin === "claude-code" &&
+          this.deps.claudeCode
+        ) {
           // Claude Code may have refreshed on its own; its newer token is as good as ours and costs nothing.
           await syncClaudeCode(this.deps.store, this.deps.claudeCode);
           credential = await this.current(profileId);
@@ -110,14 +120,21 @@ export class OAuthRefresher {
     );
   }
 
-  private async exchange(profileId: string, old: OAuthCredential, timeoutMs: number): Promise<OAuthCredential> {
+  private async exchange(
+    profileId: string,
+    old: OAuthCredential,
+    timeoutMs: number,
+  ): Promise<OAuthCredential> {
     const { store } = this.deps;
     let tokens: z.infer<typeof TokenResponseSchema>;
     try {
       tokens = await postRefresh(this.deps.tokenUrl, old.refresh, timeoutMs);
     } catch (err) {
       const reason = redactSecrets((err as Error).message, [old.access, old.refresh]);
-      await store.markFailure(profileId, "auth", { message: `token refresh failed: ${reason}`, now: this.now() });
+      await store.markFailure(profileId, "auth", {
+        message: `token refresh failed: ${reason}`,
+        now: this.now(),
+      });
       throw new TesseraError(
         "OAUTH_FAILED",
         `refreshing ${profileId} failed: ${reason}`,
@@ -149,11 +166,15 @@ export class OAuthRefresher {
           expires: updated.expires!,
         });
       }
-      await store.auditLog?.append(this.deps.who ?? { actor: "tessera", surface: "runtime" }, "profile.refresh", {
-        agent: store.agentId,
-        target: profileId,
-        detail: `oauth #${fingerprint(updated.access)}`,
-      });
+      await store.auditLog?.append(
+        this.deps.who ?? { actor: "tessera", surface: "runtime" },
+        "profile.refresh",
+        {
+          agent: store.agentId,
+          target: profileId,
+          detail: `oauth #${fingerprint(updated.access)}`,
+        },
+      );
     }
     return stored as OAuthCredential;
   }
@@ -165,7 +186,11 @@ async function postRefresh(tokenUrl: string, refreshToken: string, timeoutMs: nu
   const response = await request(tokenUrl, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: ANTHROPIC_OAUTH_CLIENT_ID }),
+    body: JSON.stringify({
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      client_id: ANTHROPIC_OAUTH_CLIENT_ID,
+    }),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
@@ -182,7 +207,9 @@ async function postRefresh(tokenUrl: string, refreshToken: string, timeoutMs: nu
 export function describeOAuthError(text: string): string {
   const body = safeParse(text) as { error?: unknown; error_description?: unknown } | undefined;
   if (body && typeof body.error === "string") {
-    return typeof body.error_description === "string" ? `${body.error}: ${body.error_description}` : body.error;
+    return typeof body.error_description === "string"
+      ? `${body.error}: ${body.error_description}`
+      : body.error;
   }
   return text.slice(0, 200).trim() || "(empty answer)";
 }

@@ -1,3 +1,4 @@
+import { byCodePoint } from "../code-point-order.js";
 import { describeExpiry, formatSpan } from "../config/duration.js";
 import type { EnvSnapshot } from "../config/env.js";
 import type { Config } from "../config/schema.js";
@@ -190,7 +191,7 @@ function sortByDefaultRules(
     if (byUse !== 0) return byUse;
     if (a === lastGood) return -1;
     if (b === lastGood) return 1;
-    return a.localeCompare(b);
+    return byCodePoint(a, b);
   });
 }
 

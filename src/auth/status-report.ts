@@ -1,3 +1,4 @@
+import { byCodePoint } from "../code-point-order.js";
 import { describeExpiry } from "../config/duration.js";
 import type { EnvSnapshot } from "../config/env.js";
 import type { Config } from "../config/schema.js";
@@ -197,7 +198,7 @@ function toProfileStatus(c: Candidate, next: Candidate | undefined, now: number)
 }
 
 function byUseThenName(inUse: Map<string, string[]>) {
-  return (a: string, b: string) => Number(inUse.has(b)) - Number(inUse.has(a)) || a.localeCompare(b);
+  return (a: string, b: string) => Number(inUse.has(b)) - Number(inUse.has(a)) || byCodePoint(a, b);
 }
 
 /** Problems of one provider with the exact fix for each (PRODUCT §6.1). */

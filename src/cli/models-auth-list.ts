@@ -1,6 +1,7 @@
 import { secretOf } from "../auth/credentials.js";
 import { fingerprint, maskSecret } from "../auth/mask.js";
 import { judge } from "../auth/resolver.js";
+import { byCodePoint } from "../code-point-order.js";
 import { describeExpiry, parseDuration } from "../config/duration.js";
 import { displayPath } from "../config/paths.js";
 import { type CliContext, openServices, printNotices, writeJson } from "./cli-context.js";
@@ -23,7 +24,7 @@ export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promi
   const now = Date.now();
   const warnWithinMs = parseDuration(services.config.auth.warnWithin, "auth.warnWithin");
   const rows = Object.entries(profiles.profiles)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodePoint(a, b))
     .map(([id, credential]) => {
       const judged = judge(credential, state.usage[id], now, warnWithinMs);
       const expiresAt = credential.type === "api_key" ? undefined : credential.expires;

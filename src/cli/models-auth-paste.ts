@@ -1,10 +1,14 @@
 import type { Credential } from "../auth/credentials.js";
-import { parseDuration } from "../config/duration.js";
 import { TesseraError } from "../errors.js";
 import { type CliContext, openServices, printNotices } from "./cli-context.js";
 import { assertKnownProvider, chooseProfileId, storeUserProfile } from "./models-store-profile.js";
 import { readSecretInput } from "./token-input.js";
-import { joinPastedSecret, type SecretKind, validatePastedSecret } from "./token-validation.js";
+import {
+  joinPastedSecret,
+  parseExpiresIn,
+  type SecretKind,
+  validatePastedSecret,
+} from "./token-validation.js";
 
 export interface PasteOptions {
   provider: string;
@@ -32,8 +36,7 @@ export async function runPasteSecret(ctx: CliContext, kind: SecretKind, opts: Pa
       `echo "$SECRET" | tessera models auth ${cmd} --provider ${provider}   (or run it on a terminal for a hidden prompt)`,
     );
   }
-  const expiresInMs =
-    opts.expiresIn === undefined ? undefined : parseDuration(opts.expiresIn, "--expires-in");
+  const expiresInMs = parseExpiresIn(opts.expiresIn);
   const services = await openServices(ctx, opts.agent);
   printNotices(ctx, services);
   assertKnownProvider(services, provider);

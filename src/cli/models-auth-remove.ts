@@ -27,19 +27,23 @@ export async function runAuthRemove(ctx: CliContext, rawId: string, opts: Remove
     id in services.config.auth.profiles ||
     Object.values(services.config.auth.order).some((ids) => ids.includes(id));
   if (inConfig) {
-    await updateConfigFile(services.paths.configPath, (raw) => {
-      const auth = raw.auth;
-      if (!isRecord(auth)) return;
-      if (isRecord(auth.profiles)) delete auth.profiles[id];
-      if (isRecord(auth.order)) {
-        for (const [p, ids] of Object.entries(auth.order)) {
-          if (!Array.isArray(ids) || !ids.includes(id)) continue;
-          const kept = ids.filter((x) => x !== id);
-          if (kept.length === 0) delete auth.order[p];
-          else auth.order[p] = kept;
+    await updateConfigFile(
+      services.paths.configPath,
+      (raw) => {
+        const auth = raw.auth;
+        if (!isRecord(auth)) return;
+        if (isRecord(auth.profiles)) delete auth.profiles[id];
+        if (isRecord(auth.order)) {
+          for (const [p, ids] of Object.entries(auth.order)) {
+            if (!Array.isArray(ids) || !ids.includes(id)) continue;
+            const kept = ids.filter((x) => x !== id);
+            if (kept.length === 0) delete auth.order[p];
+            else auth.order[p] = kept;
+          }
         }
-      }
-    });
+      },
+      { stateDir: services.paths.stateDir },
+    );
     lines.push(`Removed ${id} from config auth.profiles / auth.order in ${services.paths.configPath}.`);
   }
   if (

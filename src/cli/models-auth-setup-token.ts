@@ -3,12 +3,11 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
-import { parseDuration } from "../config/duration.js";
 import { TesseraError } from "../errors.js";
 import { type CliContext, openServices, printNotices } from "./cli-context.js";
 import { storeUserProfile } from "./models-store-profile.js";
 import { readSecretInput } from "./token-input.js";
-import { joinPastedSecret, validatePastedSecret } from "./token-validation.js";
+import { joinPastedSecret, parseExpiresIn, validatePastedSecret } from "./token-validation.js";
 
 export interface SetupTokenOptions {
   provider: string;
@@ -37,8 +36,7 @@ export async function runSetupToken(ctx: CliContext, opts: SetupTokenOptions): P
     );
   }
   if (!ctx.stdin.isTTY) throw new TesseraError("NEEDS_TTY", SETUP_TOKEN_NEEDS_TTY);
-  const expiresInMs =
-    opts.expiresIn === undefined ? undefined : parseDuration(opts.expiresIn, "--expires-in");
+  const expiresInMs = parseExpiresIn(opts.expiresIn);
   const services = await openServices(ctx, opts.agent);
   printNotices(ctx, services);
   const claude = await findOnPath("claude", ctx.env.PATH ?? "");

@@ -53,9 +53,13 @@ export async function storeUserProfile(
   const configChanged =
     before?.provider !== meta.provider || before?.mode !== meta.mode || before?.email !== meta.email;
   if (configChanged) {
-    await updateConfigFile(services.paths.configPath, (raw) => {
-      objectAt(raw, "auth", "profiles")[id] = meta;
-    });
+    await updateConfigFile(
+      services.paths.configPath,
+      (raw) => {
+        objectAt(raw, "auth", "profiles")[id] = meta;
+      },
+      { stateDir: services.paths.stateDir },
+    );
   }
   const expires = credential.type === "api_key" ? undefined : credential.expires;
   const home = ctx.env.HOME;

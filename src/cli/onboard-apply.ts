@@ -33,9 +33,13 @@ export async function applyOnboarding(
   const changes: OnboardChange[] = [];
   const edits = configEdits(config, answers);
   if (edits.length > 0) {
-    await updateConfigFile(paths.configPath, (raw) => {
-      for (const edit of edits) edit.apply(raw);
-    });
+    await updateConfigFile(
+      paths.configPath,
+      (raw) => {
+        for (const edit of edits) edit.apply(raw);
+      },
+      { stateDir: paths.stateDir },
+    );
   }
   for (const edit of edits) changes.push({ area: "config", what: edit.describe, changed: true });
 

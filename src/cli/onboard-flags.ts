@@ -244,6 +244,13 @@ export function starterModel(config: Config, provider: OnboardProvider): string 
 export function resolveModel(config: Config, input: string): string {
   const resolved = resolveModelInput(config, input);
   if (resolved.ok) return formatRef(resolved.ref);
+  if (resolved.reason === "not-allowed") {
+    throw new TesseraError(
+      "MODEL_NOT_ALLOWED",
+      `model "${input}" is not in models.allow`,
+      "tessera models list",
+    );
+  }
   throw new TesseraError(
     "MODEL_UNKNOWN",
     `unknown model "${input}"${resolved.suggestions.length ? ` (did you mean ${resolved.suggestions.join(", ")}?)` : ""}`,

@@ -32,6 +32,18 @@ function refuseSecretArgs(command: Command): Command {
   return command;
 }
 
+/**
+ * Loads a command's implementation. Every `models` command is a one-shot process that parses each
+ * schema about once; zod's JIT (a parser compiled with `new Function` per object schema) only pays
+ * off after many parses, so it is switched off first — before any schema is built, as zod reads the
+ * flag then. The gateway, which parses all day, keeps it.
+ */
+async function load<M>(importer: () => Promise<M>): Promise<M> {
+  const { config } = await import("zod");
+  config({ jitless: true });
+  return importer();
+}
+
 const agentOption = () =>
   new Option("--agent <id>", "agent whose credential store to use (default: agents.default)");
 
@@ -56,7 +68,7 @@ export function registerModelsCommands(program: Command, run: Runner): void {
     .addHelpText("after", CHECK_EXIT_CODES_HELP)
     .action(
       run(async (ctx, opts: StatusOptions) =>
-        (await import("./models-status.js")).runModelsStatus(ctx, opts),
+        (await load(() => import("./models-status.js"))).runModelsStatus(ctx, opts),
       ),
     );
 
@@ -66,7 +78,9 @@ export function registerModelsCommands(program: Command, run: Runner): void {
     .addOption(agentOption())
     .option("--json", "print JSON")
     .action(
-      run(async (ctx, opts: ListOptions) => (await import("./models-list.js")).runModelsList(ctx, opts)),
+      run(async (ctx, opts: ListOptions) =>
+        (await load(() => import("./models-list.js"))).runModelsList(ctx, opts),
+      ),
     );
 
   const auth = models
@@ -80,7 +94,7 @@ export function registerModelsCommands(program: Command, run: Runner): void {
     .option("--json", "print JSON")
     .action(
       run(async (ctx, opts: AuthListOptions) =>
-        (await import("./models-auth-list.js")).runAuthList(ctx, opts),
+        (await load(() => import("./models-auth-list.js"))).runAuthList(ctx, opts),
       ),
     );
 
@@ -99,7 +113,7 @@ Line-wrapped pastes are joined. It is never accepted as an argument (argv is vis
     )
     .action(
       run(async (ctx, opts: PasteOptions) =>
-        (await import("./models-auth-paste.js")).runPasteSecret(ctx, "token", opts),
+        (await load(() => import("./models-auth-paste.js"))).runPasteSecret(ctx, "token", opts),
       ),
     );
 
@@ -116,7 +130,7 @@ The key is read from a hidden prompt on a terminal, or from stdin otherwise:
     )
     .action(
       run(async (ctx, opts: PasteOptions) =>
-        (await import("./models-auth-paste.js")).runPasteSecret(ctx, "api_key", opts),
+        (await load(() => import("./models-auth-paste.js"))).runPasteSecret(ctx, "api_key", opts),
       ),
     );
 
@@ -135,7 +149,7 @@ Stores the token as anthropic:claude-cli (config mode "oauth"). Without a termin
     )
     .action(
       run(async (ctx, opts: SetupTokenOptions) =>
-        (await import("./models-auth-setup-token.js")).runSetupToken(ctx, opts),
+        (await load(() => import("./models-auth-setup-token.js"))).runSetupToken(ctx, opts),
       ),
     );
 
@@ -152,7 +166,9 @@ Prints the authorize URL; after you log in, the page shows a code of the form co
 Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     )
     .action(
-      run(async (ctx, opts: LoginOptions) => (await import("./models-auth-login.js")).runLogin(ctx, opts)),
+      run(async (ctx, opts: LoginOptions) =>
+        (await load(() => import("./models-auth-login.js"))).runLogin(ctx, opts),
+      ),
     );
 
   const order = auth
@@ -165,7 +181,9 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .addOption(agentOption())
     .option("--json", "print JSON")
     .action(
-      run(async (ctx, opts: OrderOptions) => (await import("./models-auth-order.js")).runOrderGet(ctx, opts)),
+      run(async (ctx, opts: OrderOptions) =>
+        (await load(() => import("./models-auth-order.js"))).runOrderGet(ctx, opts),
+      ),
     );
   order
     .command("set")
@@ -175,7 +193,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .addOption(agentOption())
     .action(
       run(async (ctx, ids: string[], opts: OrderOptions) =>
-        (await import("./models-auth-order.js")).runOrderSet(ctx, ids, opts),
+        (await load(() => import("./models-auth-order.js"))).runOrderSet(ctx, ids, opts),
       ),
     );
   order
@@ -185,7 +203,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .addOption(agentOption())
     .action(
       run(async (ctx, opts: OrderOptions) =>
-        (await import("./models-auth-order.js")).runOrderClear(ctx, opts),
+        (await load(() => import("./models-auth-order.js"))).runOrderClear(ctx, opts),
       ),
     );
 
@@ -196,7 +214,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .addOption(agentOption())
     .action(
       run(async (ctx, id: string, opts: RemoveOptions) =>
-        (await import("./models-auth-remove.js")).runAuthRemove(ctx, id, opts),
+        (await load(() => import("./models-auth-remove.js"))).runAuthRemove(ctx, id, opts),
       ),
     );
 }

@@ -1,5 +1,6 @@
 import type { CandidateState } from "../auth/resolver.js";
 import type { Problem, ProviderStatus, StatusReport } from "../auth/status-report.js";
+import { byCodePoint } from "../code-point-order.js";
 import { formatSpan } from "../config/duration.js";
 import { displayPath } from "../config/paths.js";
 
@@ -85,7 +86,7 @@ export function renderStatusText(report: StatusReport, opts: RenderOptions): str
   const paint = painter(opts.color);
   const path = (p: string) => (opts.home ? displayPath(p, opts.home) : p);
   const aliases = Object.entries(report.aliases)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodePoint(a, b))
     .map(([alias, target]) => `${alias} → ${target}`);
   const shell = report.shellEnv.enabled
     ? report.shellEnv.error
@@ -155,6 +156,7 @@ function renderProvider(p: ProviderStatus, paint: ReturnType<typeof painter>): s
       : p.orderSource;
   lines.push(`  ${paint("dim", "order:")} ${order}${p.failover ? "" : " (no failover)"}`);
   lines.push(`  ${paint("dim", "next:")} ${p.next ?? paint("red", "none")} — ${p.nextReason}`);
+  if (p.pinProblem) lines.push(`  ${paint("dim", "pin:")} ${paint("red", p.pinProblem)}`);
   for (const ex of p.excluded) lines.push(`  ${paint("dim", "excluded:")} ${ex.id} — ${ex.reason}`);
   return lines;
 }

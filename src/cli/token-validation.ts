@@ -1,3 +1,4 @@
+import { parseDuration } from "../config/duration.js";
 import { TesseraError } from "../errors.js";
 
 /** What a pasted secret is meant to be: a bearer token (`paste-token`) or an API key (`paste-api-key`). */
@@ -137,4 +138,21 @@ function validateAnthropic(kind: SecretKind, secret: string): void {
       `copy the whole key, then: ${PASTE_KEY("anthropic")}`,
     );
   }
+}
+
+/**
+ * `--expires-in` as milliseconds from now, or undefined when not given. Zero or less would store a
+ * token that is expired on arrival, which is never what was meant.
+ */
+export function parseExpiresIn(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text, "--expires-in");
+  if (ms <= 0) {
+    throw new TesseraError(
+      "DURATION_INVALID",
+      `--expires-in ${text} would store a token that has already expired`,
+      "give the time left until the token stops working, e.g. --expires-in 365d",
+    );
+  }
+  return ms;
 }

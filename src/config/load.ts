@@ -1,7 +1,9 @@
+import { dirname, resolve } from "node:path";
 import { TesseraError } from "../errors.js";
 import { writeFileAtomic } from "../files/atomic-write.js";
 import { withFileLock } from "../files/file-lock.js";
 import { readTextIfExists } from "../files/json-state-file.js";
+import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
 import { formatIssues } from "../schema-issues.js";
 import { isRecord, migrateConfig } from "./migrations.js";
 import { type Config, ConfigSchema } from "./schema.js";
@@ -35,7 +37,7 @@ export async function inspectConfig(path: string): Promise<ConfigInspection> {
     return {
       path,
       exists: true,
-      problems: [`(root): not valid JSON: ${(err as Error).message}`],
+      problems: [`(root): not valid JSON: ${describeJsonSyntaxError(err, text)}`],
       notices: [],
       unparsable: true,
     };
@@ -76,41 +78,49 @@ export async function loadConfig(path: string): Promise<{ config: Config; notice
 export async function updateConfigFile(
   path: string,
   edit: (raw: Record<string, unknown>) => void,
+  opts: { stateDir?: string } = {},
 ): Promise<Config> {
-  return withFileLock(path, async (assertHeld) => {
-    const text = await readTextIfExists(path);
-    let raw: unknown = {};
-    if (text !== undefined) {
-      try {
-        raw = JSON.parse(text);
-      } catch (err) {
+  // The config may live outside the state dir ($TESSERA_CONFIG); then its directory is the user's,
+  // and we leave its mode alone.
+  const foreignDir = opts.stateDir !== undefined && resolve(dirname(path)) !== resolve(opts.stateDir);
+  return withFileLock(
+    path,
+    async (assertHeld) => {
+      const text = await readTextIfExists(path);
+      let raw: unknown = {};
+      if (text !== undefined) {
+        try {
+          raw = JSON.parse(text);
+        } catch (err) {
+          throw new TesseraError(
+            "CONFIG_PARSE",
+            `${path} is not valid JSON (${describeJsonSyntaxError(err, text)}); it was left untouched`,
+            `fix the file by hand, or run \`tessera doctor --fix\` to move it aside`,
+          );
+        }
+      }
+      if (!isRecord(raw))
+        throw new TesseraError("CONFIG_INVALID", `${path}: (root): expected a JSON object`, `fix ${path}`);
+      const before = JSON.stringify(raw);
+      edit(raw);
+      const migrated = structuredClone(raw);
+      migrateConfig(migrated);
+      const parsed = ConfigSchema.safeParse(migrated);
+      if (!parsed.success) {
         throw new TesseraError(
-          "CONFIG_PARSE",
-          `${path} is not valid JSON (${(err as Error).message}); it was left untouched`,
-          `fix the file by hand, or run \`tessera doctor --fix\` to move it aside`,
+          "CONFIG_INVALID",
+          `the change would make ${path} invalid:\n  ${formatIssues(parsed.error).join("\n  ")}`,
+          `fix ${path} first (\`tessera doctor\` lists the problems)`,
         );
       }
-    }
-    if (!isRecord(raw))
-      throw new TesseraError("CONFIG_INVALID", `${path}: (root): expected a JSON object`, `fix ${path}`);
-    const before = JSON.stringify(raw);
-    edit(raw);
-    const migrated = structuredClone(raw);
-    migrateConfig(migrated);
-    const parsed = ConfigSchema.safeParse(migrated);
-    if (!parsed.success) {
-      throw new TesseraError(
-        "CONFIG_INVALID",
-        `the change would make ${path} invalid:\n  ${formatIssues(parsed.error).join("\n  ")}`,
-        `fix ${path} first (\`tessera doctor\` lists the problems)`,
-      );
-    }
-    if (JSON.stringify(raw) !== before) {
-      assertHeld();
-      await writeFileAtomic(path, `${JSON.stringify(raw, null, indentOf(text))}\n`);
-    }
-    return parsed.data;
-  });
+      if (JSON.stringify(raw) !== before) {
+        assertHeld();
+        await writeFileAtomic(path, `${JSON.stringify(raw, null, indentOf(text))}\n`, { foreignDir });
+      }
+      return parsed.data;
+    },
+    { foreignDir },
+  );
 }
 
 /** Returns `raw[key]` as an object, creating it when missing; for `updateConfigFile` edits. */

@@ -1,6 +1,7 @@
+import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { TesseraError } from "../errors.js";
-import { ensurePrivateDir } from "./atomic-write.js";
+import { DIR_MODE, ensurePrivateDir } from "./atomic-write.js";
 
 /**
  * How long another process may hold a lock before we give up. Holders only do a read, a small
@@ -37,7 +38,7 @@ const inProcessTails = new Map<string, Promise<unknown>>();
 export async function withFileLock<T>(
   path: string,
   fn: (assertHeld: () => void) => Promise<T>,
-  opts: { waitMs?: number } = {},
+  opts: { waitMs?: number; foreignDir?: boolean } = {},
 ): Promise<T> {
   const previous = inProcessTails.get(path) ?? Promise.resolve();
   let release!: () => void;
@@ -48,7 +49,7 @@ export async function withFileLock<T>(
   inProcessTails.set(path, tail);
   try {
     await previous.catch(() => {});
-    return await lockAcrossProcesses(path, fn, opts.waitMs ?? LOCK_WAIT_MS);
+    return await lockAcrossProcesses(path, fn, opts.waitMs ?? LOCK_WAIT_MS, opts.foreignDir ?? false);
   } finally {
     release();
     if (inProcessTails.get(path) === tail) inProcessTails.delete(path);
@@ -59,9 +60,13 @@ async function lockAcrossProcesses<T>(
   path: string,
   fn: (assertHeld: () => void) => Promise<T>,
   waitMs: number,
+  foreignDir: boolean,
 ): Promise<T> {
   const lockfile = await import("proper-lockfile");
-  await ensurePrivateDir(dirname(path));
+  // A file kept outside the state dir (`TESSERA_CONFIG=~/tessera.json`) must not make us chmod the
+  // user's own directory; its dir is only created when missing.
+  if (foreignDir) await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+  else await ensurePrivateDir(dirname(path));
   let compromised: Error | undefined;
   let unlock: () => Promise<void>;
   try {

@@ -1,3 +1,4 @@
+import { byCodePoint } from "../code-point-order.js";
 import type { Config } from "../config/schema.js";
 import { listProviders, providerInfo } from "./provider-catalog.js";
 
@@ -117,7 +118,7 @@ export function suggest(input: string, catalog: CatalogEntry[], config: Config):
       score: editDistance(needle, name.toLowerCase()) - (name.toLowerCase().includes(needle) ? 3 : 0),
     }))
     .filter((s) => s.score <= Math.max(3, Math.floor(needle.length / 2)))
-    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+    .sort((a, b) => a.score - b.score || byCodePoint(a.name, b.name));
   return scored.slice(0, 3).map((s) => s.name);
 }
 

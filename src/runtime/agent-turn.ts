@@ -81,7 +81,11 @@ export class AgentTurnRunner {
     const modelRef = formatRef(input.model);
     const info = providerInfo(services.config, input.model.provider);
     if (!info) {
-      return failure(modelRef, `unknown provider "${input.model.provider}"`, "/model list shows the models you can use");
+      return failure(
+        modelRef,
+        `unknown provider "${input.model.provider}"`,
+        "/model list shows the models you can use",
+      );
     }
     const resolution = resolveCandidates({
       provider: info.id,
@@ -92,8 +96,13 @@ export class AgentTurnRunner {
       now: this.now(),
       warnWithinMs: parseDuration(services.config.auth.warnWithin),
     });
-    if (resolution.pinProblem) return failure(modelRef, resolution.pinProblem, "/model reset, or pin another profile");
-    const queue = resolution.failover ? resolution.candidates.filter((c) => c.usable) : resolution.next ? [resolution.next] : [];
+    if (resolution.pinProblem)
+      return failure(modelRef, resolution.pinProblem, "/model reset, or pin another profile");
+    const queue = resolution.failover
+      ? resolution.candidates.filter((c) => c.usable)
+      : resolution.next
+        ? [resolution.next]
+        : [];
     if (queue.length === 0) return this.nothingUsable(modelRef, resolution);
 
     const history = (await this.deps.memory.history(input.sessionKey)).slice(-(this.deps.historyLimit ?? 40));
@@ -116,7 +125,9 @@ export class AgentTurnRunner {
       } catch (err) {
         const verdict = await this.recordFailure(candidate, err);
         if (!verdict.failover || !resolution.failover) {
-          const pinned = !resolution.failover ? ` (this session is pinned to ${candidate.id}; pins never fail over)` : "";
+          const pinned = !resolution.failover
+            ? ` (this session is pinned to ${candidate.id}; pins never fail over)`
+            : "";
           return failure(modelRef, `${verdict.message}${pinned}`, verdict.fix, failed);
         }
         failed.push(`${candidate.id}: ${verdict.short}`);
@@ -137,7 +148,8 @@ export class AgentTurnRunner {
     input: TurnInput,
   ): Promise<ChatAnswer> {
     let credential: Credential = credentialOf(candidate);
-    if (credential.type === "oauth" && candidate.kind === "profile") credential = await this.refresher.fresh(candidate.id);
+    if (credential.type === "oauth" && candidate.kind === "profile")
+      credential = await this.refresher.fresh(candidate.id);
     const client = this.clientFor(info);
     const request = {
       model: input.model.model,
@@ -152,7 +164,10 @@ export class AgentTurnRunner {
     } catch (err) {
       if (!(err instanceof ProviderError && err.kind === "auth" && credential.type === "oauth")) throw err;
       // A 401 on an oauth credential: exactly one forced refresh and one retry, never a loop.
-      const refreshed = await this.refresher.fresh(candidate.id, { force: true, rejectedAccess: credential.access });
+      const refreshed = await this.refresher.fresh(candidate.id, {
+        force: true,
+        rejectedAccess: credential.access,
+      });
       return client.send(request, wireCredential(refreshed));
     }
   }
@@ -169,29 +184,66 @@ export class AgentTurnRunner {
       const message = clean(err.message);
       switch (err.kind) {
         case "rate_limit": {
-          await store.markFailure(candidate.id, "rate_limit", { retryAfterMs: err.retryAfterMs, now: this.now() });
+          await store.markFailure(candidate.id, "rate_limit", {
+            retryAfterMs: err.retryAfterMs,
+            now: this.now(),
+          });
           const wait = err.retryAfterMs ? `, retry after ${formatSpan(err.retryAfterMs)}` : "";
-          return { failover: true, message, short: `rate limited${wait}`, fix: "wait a moment, or /model @<profile> to use another credential" };
+          return {
+            failover: true,
+            message,
+            short: `rate limited${wait}`,
+            fix: "wait a moment, or /model @<profile> to use another credential",
+          };
         }
         case "billing":
           await store.markFailure(candidate.id, "billing", { now: this.now() });
-          return { failover: true, message, short: "billing problem", fix: err.hint ?? "check the account's billing" };
+          return {
+            failover: true,
+            message,
+            short: "billing problem",
+            fix: err.hint ?? "check the account's billing",
+          };
         case "auth":
           await store.markFailure(candidate.id, "auth", { message, now: this.now() });
-          return { failover: true, message, short: "credential refused", fix: credentialFix(candidate.provider, candidate) };
+          return {
+            failover: true,
+            message,
+            short: "credential refused",
+            fix: credentialFix(candidate.provider, candidate),
+          };
         case "claude_code_only":
-          await store.markFailure(candidate.id, "auth", { message: "Anthropic accepts this credential only from Claude Code", now: this.now() });
-          return { failover: true, message: CLAUDE_CODE_ONLY_ADVICE, short: "Claude-Code-only credential", fix: "tessera models auth paste-api-key --provider anthropic" };
+          await store.markFailure(candidate.id, "auth", {
+            message: "Anthropic accepts this credential only from Claude Code",
+            now: this.now(),
+          });
+          return {
+            failover: true,
+            message: CLAUDE_CODE_ONLY_ADVICE,
+            short: "Claude-Code-only credential",
+            fix: "tessera models auth paste-api-key --provider anthropic",
+          };
         default:
           return { failover: false, message, short: err.kind, fix: err.hint ?? "try again" };
       }
     }
     if (isTesseraError(err) && err.code === "OAUTH_FAILED") {
       // The refresher already marked the profile needs-reauth with the provider's words.
-      return { failover: true, message: clean(err.message), short: "token refresh failed", fix: err.hint ?? credentialFix(candidate.provider, candidate) };
+      return {
+        failover: true,
+        message: clean(err.message),
+        short: "token refresh failed",
+        fix: err.hint ?? credentialFix(candidate.provider, candidate),
+      };
     }
-    if (isTesseraError(err)) return { failover: false, message: clean(err.message), short: err.code, fix: err.hint ?? "try again" };
-    return { failover: false, message: clean(String((err as Error)?.message ?? err)), short: "error", fix: "try again" };
+    if (isTesseraError(err))
+      return { failover: false, message: clean(err.message), short: err.code, fix: err.hint ?? "try again" };
+    return {
+      failover: false,
+      message: clean(String((err as Error)?.message ?? err)),
+      short: "error",
+      fix: "try again",
+    };
   }
 
   private nothingUsable(modelRef: string, resolution: Resolution): TurnResult {
@@ -212,4 +264,3 @@ function failure(model: string, message: string, fix: string, failed: string[] =
   const tried = failed.length ? ` (earlier: ${failed.join("; ")})` : "";
   return { text: "", model, error: { message: `${message}${tried}`, fix } };
 }
-

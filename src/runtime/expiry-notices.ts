@@ -1,4 +1,4 @@
-import { statusReportFor, type AgentServices } from "./services.js";
+import { type AgentServices, statusReportFor } from "./services.js";
 
 /**
  * Proactive owner notices (PRODUCT §5/§8): when a credential that an in-use provider depends on

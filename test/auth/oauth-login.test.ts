@@ -7,7 +7,12 @@ import {
   startPkceLogin,
 } from "../../src/auth/oauth-login.js";
 import { isTesseraError } from "../../src/errors.js";
-import { type OAuthFake, oauthReplies, pkceChallenge, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
+import {
+  type OAuthFake,
+  oauthReplies,
+  pkceChallenge,
+  startOAuthFake,
+} from "../fakes/anthropic-oauth-server.js";
 import { expectNoSecretIn } from "../support/secrets.js";
 
 describe("startPkceLogin", () => {
@@ -35,7 +40,9 @@ describe("startPkceLogin", () => {
   });
 
   it("computes the RFC 7636 appendix B example challenge", () => {
-    expect(pkceChallengeOf("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    expect(pkceChallengeOf("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe(
+      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    );
   });
 });
 
@@ -52,9 +59,9 @@ describe("parseAuthCodePaste", () => {
   it("accepts code#state, wrapped over lines, and the callback URL", () => {
     expect(parseAuthCodePaste("abc123#st4te\n", "st4te")).toEqual({ code: "abc123" });
     expect(parseAuthCodePaste("  abc\r\n123#st\n4te  ", "st4te")).toEqual({ code: "abc123" });
-    expect(
-      parseAuthCodePaste(`${ANTHROPIC_OAUTH.redirectUri}?code=abc123&state=st4te`, "st4te"),
-    ).toEqual({ code: "abc123" });
+    expect(parseAuthCodePaste(`${ANTHROPIC_OAUTH.redirectUri}?code=abc123&state=st4te`, "st4te")).toEqual({
+      code: "abc123",
+    });
   });
 
   it("refuses a state from another attempt, a missing state and an empty paste", () => {
@@ -117,20 +124,31 @@ describe("exchangeAuthCode against the fake token endpoint", () => {
       verifier: other.verifier,
     }).catch((e: unknown) => e);
     expect(isTesseraError(err) && err.code).toBe("OAUTH_FAILED");
-    expect((err as Error).message).toBe("the token endpoint refused the code (HTTP 400): invalid_grant: Invalid code_verifier");
+    expect((err as Error).message).toBe(
+      "the token endpoint refused the code (HTTP 400): invalid_grant: Invalid code_verifier",
+    );
     expectNoSecretIn((err as Error).message, [other.verifier, "code-one-12345"]);
   });
 
   it("an answer without tokens, an HTML error page and an unreachable endpoint are clear errors", async () => {
     const login = startPkceLogin();
-    const input = { tokenUrl: fake.tokenUrl, code: "c0de-12345678", state: login.state, verifier: login.verifier };
+    const input = {
+      tokenUrl: fake.tokenUrl,
+      code: "c0de-12345678",
+      state: login.state,
+      verifier: login.verifier,
+    };
     fake.nextReply({ kind: "json", status: 200, body: { token_type: "Bearer" } });
-    await expect(exchangeAuthCode(input)).rejects.toThrow(/without access_token, refresh_token and expires_in/);
+    await expect(exchangeAuthCode(input)).rejects.toThrow(
+      /without access_token, refresh_token and expires_in/,
+    );
     fake.nextReply(oauthReplies.badGateway());
     await expect(exchangeAuthCode(input)).rejects.toThrow(/HTTP 502/);
     const closedUrl = fake.tokenUrl;
     await fake.close();
-    await expect(exchangeAuthCode({ ...input, tokenUrl: closedUrl })).rejects.toThrow(/could not reach the token endpoint/);
+    await expect(exchangeAuthCode({ ...input, tokenUrl: closedUrl })).rejects.toThrow(
+      /could not reach the token endpoint/,
+    );
     fake = await startOAuthFake();
   });
 
@@ -138,7 +156,13 @@ describe("exchangeAuthCode against the fake token endpoint", () => {
     const login = startPkceLogin();
     fake.nextReply(oauthReplies.hang());
     await expect(
-      exchangeAuthCode({ tokenUrl: fake.tokenUrl, code: "c", state: login.state, verifier: login.verifier, timeoutMs: 300 }),
+      exchangeAuthCode({
+        tokenUrl: fake.tokenUrl,
+        code: "c",
+        state: login.state,
+        verifier: login.verifier,
+        timeoutMs: 300,
+      }),
     ).rejects.toThrow(/could not reach the token endpoint/);
   });
 });

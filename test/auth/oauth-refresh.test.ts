@@ -37,7 +37,12 @@ async function seedOAuth(id: string, refresh: string, expires: number) {
   );
 }
 
-async function seedClaudeCode(name: string, claudeAiOauth: Record<string, unknown>, extra = {}, mode = 0o600) {
+async function seedClaudeCode(
+  name: string,
+  claudeAiOauth: Record<string, unknown>,
+  extra = {},
+  mode = 0o600,
+) {
   const claudeDir = join(dir, name);
   await mkdir(claudeDir, { recursive: true });
   const path = join(claudeDir, ".credentials.json");
@@ -165,14 +170,15 @@ describe("OAuthRefresher", () => {
   });
 
   it("refreshes exactly once across 4 processes × 5 concurrent callers", async () => {
-    await run("npx", ["tsc", "-p", "tsconfig.json"]).catch(() => {});
     await seedOAuth("anthropic:shared", "rt-race", Date.now() - 1000);
     oauth.setLatency(300);
     const before = oauth.countCalls();
     const worker = join(process.cwd(), "test/fixtures/refresh-worker.mjs");
     const outputs = await Promise.all(
       Array.from({ length: 4 }, () =>
-        run(process.execPath, [worker, dir, "main", "anthropic:shared", oauth.tokenUrl, "5"], { timeout: 45_000 }),
+        run(process.execPath, [worker, dir, "main", "anthropic:shared", oauth.tokenUrl, "5"], {
+          timeout: 45_000,
+        }),
       ),
     );
     const results = outputs.flatMap((o) => JSON.parse(o.stdout) as { ok: boolean; access?: string }[]);

@@ -235,6 +235,12 @@ describe("tessera doctor", () => {
     // The other checks still ran.
     expect(result.stdout).toContain("claude (Claude Code)");
     expectClean(result, [apiKey]);
+    // Nothing here is safe to repair automatically: the error remains, and so does the file.
+    const before = await readFile(sb.configPath, "utf8");
+    const fixed = await sb.run(["doctor", "--fix"]);
+    expect(fixed.code).toBe(1);
+    expect(fixed.stdout).toContain("nothing to repair automatically");
+    expect(await readFile(sb.configPath, "utf8")).toBe(before);
   });
 
   it("moves a config that is not JSON aside with --fix, so the defaults apply again", async () => {
@@ -354,6 +360,34 @@ describe("tessera doctor", () => {
     expect(whats).toContain(
       "mistral:default is a mistral credential, a provider Tessera does not know; it is never used",
     );
+  });
+
+  it("syncs Claude Code's login like status does, and says when the user's own profile shadows it", async () => {
+    const access = fakeSecret("sk-ant-oat01-", 100);
+    const refresh = fakeSecret("sk-ant-ort01-", 100);
+    await sb.writeClaudeCredentials({ accessToken: access, refreshToken: refresh, expiresAt: inHours(8) });
+    const synced = await doctorJson();
+    expectClean(synced.result, [access, refresh, apiKey]);
+    expect(synced.json.findings.find((f) => f.check === "claude-code")?.what).toMatch(
+      /^added anthropic:claude-cli \(oauth\) from Claude Code's login/,
+    );
+    expect((await sb.readJson(sb.profilesPath())).profiles).toHaveProperty(
+      ["anthropic:claude-cli", "origin"],
+      "claude-code",
+    );
+
+    const mine = fakeSecret("sk-ant-oat01-", 100);
+    await sb.writeProfiles({
+      "anthropic:default": { type: "api_key", provider: "anthropic", key: apiKey },
+      "anthropic:claude-cli": { type: "token", provider: "anthropic", token: mine, origin: "user" },
+    });
+    const shadowed = await doctorJson();
+    expectClean(shadowed.result, [access, refresh, apiKey, mine]);
+    const finding = shadowed.json.findings.find((f) => f.check === "claude-code");
+    expect(finding?.what).toMatch(
+      /anthropic:claude-cli holds a credential you stored yourself; Claude Code's login .* is not used/,
+    );
+    expect(finding?.fix).toContain("tessera models auth remove anthropic:claude-cli --agent main");
   });
 
   it("leaves a healthy installation byte for byte as it was", async () => {

@@ -1,6 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLAUDE_CODE_OAUTH_CLIENT_ID, type OAuthFake, oauthReplies, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
+import {
+  CLAUDE_CODE_OAUTH_CLIENT_ID,
+  type OAuthFake,
+  oauthReplies,
+  startOAuthFake,
+} from "../fakes/anthropic-oauth-server.js";
 import { expectNoSecretIn } from "../support/secrets.js";
 import { createSandbox, type Sandbox, startCli } from "./models-harness.js";
 
@@ -28,7 +33,10 @@ async function beginLogin(extraArgs: string[] = []) {
 }
 
 interface Stored {
-  profiles: Record<string, { type: string; access: string; refresh: string; expires: number; email?: string; origin?: string }>;
+  profiles: Record<
+    string,
+    { type: string; access: string; refresh: string; expires: number; email?: string; origin?: string }
+  >;
 }
 
 describe("models auth login (PKCE manual code)", () => {
@@ -45,7 +53,13 @@ describe("models auth login (PKCE manual code)", () => {
     const state = url.searchParams.get("state")!;
     const challenge = url.searchParams.get("code_challenge")!;
     expect(state.length).toBeGreaterThanOrEqual(32);
-    fake.registerAuthCode({ code: "code-abc-123456", codeChallenge: challenge, state, redirectUri: REDIRECT, email: "me@example.com" });
+    fake.registerAuthCode({
+      code: "code-abc-123456",
+      codeChallenge: challenge,
+      state,
+      redirectUri: REDIRECT,
+      email: "me@example.com",
+    });
     cli.end(`code-abc-123456#${state}\n`);
     const res = await cli.result;
     expect(res.stderr).not.toContain("error");
@@ -73,9 +87,15 @@ describe("models auth login (PKCE manual code)", () => {
       email: "me@example.com",
       origin: "login",
     });
-    expect(Math.abs(stored.profiles["anthropic:me@example.com"]!.expires - issued.expiresAt)).toBeLessThan(5_000);
+    expect(Math.abs(stored.profiles["anthropic:me@example.com"]!.expires - issued.expiresAt)).toBeLessThan(
+      5_000,
+    );
     const config = await sb.readJson<{ auth: { profiles: Record<string, unknown> } }>(sb.configPath);
-    expect(config.auth.profiles["anthropic:me@example.com"]).toEqual({ provider: "anthropic", mode: "oauth", email: "me@example.com" });
+    expect(config.auth.profiles["anthropic:me@example.com"]).toEqual({
+      provider: "anthropic",
+      mode: "oauth",
+      email: "me@example.com",
+    });
 
     const check = await sb.run(["models", "status", "--check", "--json"]);
     expect(check.code).toBe(0);
@@ -88,17 +108,26 @@ describe("models auth login (PKCE manual code)", () => {
   it("without an email in the answer the profile is anthropic:default; the full callback URL is accepted too", async () => {
     const { cli, url } = await beginLogin();
     const state = url.searchParams.get("state")!;
-    fake.registerAuthCode({ code: "code-no-mail-1", codeChallenge: url.searchParams.get("code_challenge")!, state });
+    fake.registerAuthCode({
+      code: "code-no-mail-1",
+      codeChallenge: url.searchParams.get("code_challenge")!,
+      state,
+    });
     cli.end(`${REDIRECT}?code=code-no-mail-1&state=${state}\n`);
     const res = await cli.result;
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("Added anthropic:default");
-    expect(Object.keys((await sb.readJson<Stored>(sb.profilesPath())).profiles)).toEqual(["anthropic:default"]);
+    expect(Object.keys((await sb.readJson<Stored>(sb.profilesPath())).profiles)).toEqual([
+      "anthropic:default",
+    ]);
   });
 
   it("refuses a code whose state does not match, before calling the token endpoint", async () => {
     const { cli, url } = await beginLogin();
-    fake.registerAuthCode({ code: "code-xyz-123456", codeChallenge: url.searchParams.get("code_challenge")! });
+    fake.registerAuthCode({
+      code: "code-xyz-123456",
+      codeChallenge: url.searchParams.get("code_challenge")!,
+    });
     cli.end("code-xyz-123456#someone-elses-state-value\n");
     const res = await cli.result;
     expect(res.code).toBe(1);
@@ -123,7 +152,9 @@ describe("models auth login (PKCE manual code)", () => {
     cli.end(`unknown-code-12345#${url.searchParams.get("state")}\n`);
     const res = await cli.result;
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain("error: the token endpoint refused the code (HTTP 400): invalid_grant: Invalid 'code' in request");
+    expect(res.stderr).toContain(
+      "error: the token endpoint refused the code (HTTP 400): invalid_grant: Invalid 'code' in request",
+    );
     expect(res.stderr).not.toContain("unknown-code-12345");
     await expect(readFile(sb.profilesPath())).rejects.toThrow(/ENOENT/);
   });
@@ -144,11 +175,18 @@ describe("models auth login (PKCE manual code)", () => {
     });
     const { cli, url } = await beginLogin(["--profile-id", "anthropic:team", "--agent", "ops"]);
     const state = url.searchParams.get("state")!;
-    fake.registerAuthCode({ code: "code-team-12345", codeChallenge: url.searchParams.get("code_challenge")!, state, email: "t@example.com" });
+    fake.registerAuthCode({
+      code: "code-team-12345",
+      codeChallenge: url.searchParams.get("code_challenge")!,
+      state,
+      email: "t@example.com",
+    });
     cli.end(`code-team-12345#${state}\n`);
     const res = await cli.result;
     expect(res.code).toBe(0);
-    expect(Object.keys((await sb.readJson<Stored>(sb.profilesPath("ops"))).profiles)).toEqual(["anthropic:team"]);
+    expect(Object.keys((await sb.readJson<Stored>(sb.profilesPath("ops"))).profiles)).toEqual([
+      "anthropic:team",
+    ]);
   });
 
   it("refuses other providers", async () => {

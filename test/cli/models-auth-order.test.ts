@@ -33,13 +33,25 @@ describe("models auth order get|set|clear", () => {
     expect(none.stdout).toMatch(/^Order override +\(none\)$/m);
     expect(none.stdout).toMatch(/^In effect +default order/m);
 
-    const set = await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:b", "anthropic:a", "anthropic:b"]);
+    const set = await sb.run([
+      "models",
+      "auth",
+      "order",
+      "set",
+      "--provider",
+      "anthropic",
+      "anthropic:b",
+      "anthropic:a",
+      "anthropic:b",
+    ]);
     expect(set.code).toBe(0);
     expect(set.stdout).toContain("Order override for anthropic (agent main): anthropic:b, anthropic:a");
     const stored = await sb.readJson<{ order: Record<string, string[]> }>(sb.profilesPath());
     expect(stored.order).toEqual({ anthropic: ["anthropic:b", "anthropic:a"] });
 
-    const json = JSON.parse((await sb.run(["models", "auth", "order", "get", "--provider", "anthropic", "--json"])).stdout);
+    const json = JSON.parse(
+      (await sb.run(["models", "auth", "order", "get", "--provider", "anthropic", "--json"])).stdout,
+    );
     expect(json).toEqual({
       agent: "main",
       provider: "anthropic",
@@ -54,7 +66,9 @@ describe("models auth order get|set|clear", () => {
     expect(status.providers.find((p) => p.provider === "anthropic")!.next).toBe("anthropic:b");
 
     const clear = await sb.run(["models", "auth", "order", "clear", "--provider", "anthropic"]);
-    expect(clear.stdout).toContain("Cleared the order override for anthropic (agent main); the default order applies now.");
+    expect(clear.stdout).toContain(
+      "Cleared the order override for anthropic (agent main); the default order applies now.",
+    );
     expect((await sb.readJson<{ order: Record<string, string[]> }>(sb.profilesPath())).order).toEqual({});
     const again = await sb.run(["models", "auth", "order", "clear", "--provider", "anthropic"]);
     expect(again.stdout).toContain("No order override was set for anthropic");
@@ -63,9 +77,19 @@ describe("models auth order get|set|clear", () => {
   });
 
   it("set refuses unknown ids and ids of another provider, naming the ones that would work", async () => {
-    const unknown = await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:nope"]);
+    const unknown = await sb.run([
+      "models",
+      "auth",
+      "order",
+      "set",
+      "--provider",
+      "anthropic",
+      "anthropic:nope",
+    ]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe("error: no profile anthropic:nope (known: anthropic:a, anthropic:b)\n  fix: tessera models auth list\n");
+    expect(unknown.stderr).toBe(
+      "error: no profile anthropic:nope (known: anthropic:a, anthropic:b)\n  fix: tessera models auth list\n",
+    );
     const other = await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "openai:x"]);
     expect(other.code).toBe(1);
     expect(other.stderr).toBe(
@@ -87,7 +111,17 @@ describe("models auth order get|set|clear", () => {
   it("works on the agent given by --agent", async () => {
     await sb.writeConfig({ agents: { list: [{ id: "main" }, { id: "ops" }] } });
     await sb.writeProfiles({ "anthropic:ops": key("anthropic") }, {}, "ops");
-    const res = await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "--agent", "ops", "anthropic:ops"]);
+    const res = await sb.run([
+      "models",
+      "auth",
+      "order",
+      "set",
+      "--provider",
+      "anthropic",
+      "--agent",
+      "ops",
+      "anthropic:ops",
+    ]);
     expect(res.code).toBe(0);
     expect((await sb.readJson<{ order: Record<string, string[]> }>(sb.profilesPath("ops"))).order).toEqual({
       anthropic: ["anthropic:ops"],
@@ -112,7 +146,9 @@ describe("models auth remove", () => {
     const res = await sb.run(["models", "auth", "remove", "anthropic:a"]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("Removed anthropic:a from agent main");
-    const stored = await sb.readJson<{ profiles: Record<string, unknown>; order: Record<string, string[]> }>(sb.profilesPath());
+    const stored = await sb.readJson<{ profiles: Record<string, unknown>; order: Record<string, string[]> }>(
+      sb.profilesPath(),
+    );
     expect(Object.keys(stored.profiles)).toEqual(["anthropic:b"]);
     expect(stored.order).toEqual({ anthropic: ["anthropic:b"] });
     expect(await sb.readJson(sb.configPath)).toEqual({
@@ -138,7 +174,10 @@ describe("models auth remove", () => {
   });
 
   it("removing a synced Claude Code profile says that sync will bring it back", async () => {
-    await sb.writeClaudeCredentials({ accessToken: fakeSecret("sk-ant-oat01-", 108), expiresAt: Date.now() + 86_400_000 * 30 });
+    await sb.writeClaudeCredentials({
+      accessToken: fakeSecret("sk-ant-oat01-", 108),
+      expiresAt: Date.now() + 86_400_000 * 30,
+    });
     await sb.run(["models", "status"]);
     const res = await sb.run(["models", "auth", "remove", "anthropic:claude-cli"]);
     expect(res.code).toBe(0);
@@ -151,14 +190,22 @@ describe("models auth list", () => {
     const secret = fakeSecret("sk-ant-oat01-", 108);
     await sb.writeProfiles(
       {
-        "anthropic:tok": { type: "token", provider: "anthropic", token: secret, expires: Date.now() - 3_600_000, origin: "user" },
+        "anthropic:tok": {
+          type: "token",
+          provider: "anthropic",
+          token: secret,
+          expires: Date.now() - 3_600_000,
+          origin: "user",
+        },
         "openai:x": { type: "api_key", provider: "openai", key: fakeSecret("sk-proj-", 90) },
       },
       { openai: ["openai:x"] },
     );
     const text = await sb.run(["models", "auth", "list"]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`anthropic:tok +token +expired +expired 1h ago +user +…${secret.slice(-4)} #[0-9a-f]{6}`));
+    expect(text.stdout).toMatch(
+      new RegExp(`anthropic:tok +token +expired +expired 1h ago +user +…${secret.slice(-4)} #[0-9a-f]{6}`),
+    );
     expect(text.stdout).toMatch(/openai:x +api_key +ok +- +- +…\S{4} #/);
     expect(text.stdout).toContain("Order overrides\n  openai: openai:x");
     const json = JSON.parse((await sb.run(["models", "auth", "list", "--json"])).stdout) as {

@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 interface Stored {
-  profiles: Record<string, { type: string; provider: string; token?: string; key?: string; expires?: number; origin?: string }>;
+  profiles: Record<
+    string,
+    { type: string; provider: string; token?: string; key?: string; expires?: number; origin?: string }
+  >;
   order: Record<string, string[]>;
 }
 
@@ -24,9 +27,12 @@ describe("models auth paste-token", () => {
   it("reads the token from stdin, stores it 0600, writes config metadata and an audit line", async () => {
     const token = setupToken();
     const before = Date.now();
-    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--expires-in", "365d"], {
-      input: `${token}\n`,
-    });
+    const res = await sb.run(
+      ["models", "auth", "paste-token", "--provider", "anthropic", "--expires-in", "365d"],
+      {
+        input: `${token}\n`,
+      },
+    );
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Added anthropic:default\n {2}type +token\n/);
@@ -43,12 +49,23 @@ describe("models auth paste-token", () => {
     expect(await modeOf(sb.agentDir())).toBe(0o700);
 
     const config = await sb.readJson(sb.configPath);
-    expect(config).toEqual({ auth: { profiles: { "anthropic:default": { provider: "anthropic", mode: "token" } } } });
+    expect(config).toEqual({
+      auth: { profiles: { "anthropic:default": { provider: "anthropic", mode: "token" } } },
+    });
     expect(await modeOf(sb.configPath)).toBe(0o600);
 
-    const audit = (await readFile(sb.auditPath, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const audit = (await readFile(sb.auditPath, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(audit).toEqual([
-      expect.objectContaining({ actor: "cli:tester", surface: "cli", action: "profile.add", agent: "main", target: "anthropic:default" }),
+      expect.objectContaining({
+        actor: "cli:tester",
+        surface: "cli",
+        action: "profile.add",
+        agent: "main",
+        target: "anthropic:default",
+      }),
     ]);
     expectNoSecretIn(await readFile(sb.auditPath, "utf8"), [token]);
   });
@@ -56,7 +73,9 @@ describe("models auth paste-token", () => {
   it("joins a line-wrapped paste and trims it", async () => {
     const token = setupToken();
     const wrapped = `  ${token.slice(0, 40)}\r\n${token.slice(40, 80)}\n  ${token.slice(80)}  \n\n`;
-    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], { input: wrapped });
+    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], {
+      input: wrapped,
+    });
     expect(res.code).toBe(0);
     const stored = await sb.readJson<Stored>(sb.profilesPath());
     expect(stored.profiles["anthropic:default"]!.token).toBe(token);
@@ -66,13 +85,19 @@ describe("models auth paste-token", () => {
   it("changes only auth.profiles[id] in an existing config", async () => {
     const original = {
       models: { default: "anthropic/claude-opus-4-5", aliases: { big: "anthropic/claude-opus-4-5" } },
-      auth: { warnWithin: "48h", profiles: { "anthropic:other": { provider: "anthropic", mode: "api_key" } } },
+      auth: {
+        warnWithin: "48h",
+        profiles: { "anthropic:other": { provider: "anthropic", mode: "api_key" } },
+      },
       channels: { telegram: { enabled: false, allowFrom: ["1"] } },
     };
     await sb.writeConfig(original);
-    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work"], {
-      input: setupToken(),
-    });
+    const res = await sb.run(
+      ["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work"],
+      {
+        input: setupToken(),
+      },
+    );
     expect(res.code).toBe(0);
     const config = await sb.readJson(sb.configPath);
     expect(config).toEqual({
@@ -86,13 +111,17 @@ describe("models auth paste-token", () => {
   });
 
   it("replacing a profile says so and clears its needs-reauth mark", async () => {
-    await sb.writeProfiles({ "anthropic:default": { type: "token", provider: "anthropic", token: setupToken() } });
+    await sb.writeProfiles({
+      "anthropic:default": { type: "token", provider: "anthropic", token: setupToken() },
+    });
     await sb.writeAuthState({
       version: 1,
       usage: { "anthropic:default": { failureCounts: {}, needsReauth: { at: 1, reason: "401" } } },
       lastGood: {},
     });
-    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], { input: setupToken() });
+    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], {
+      input: setupToken(),
+    });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Replaced anthropic:default/);
     const state = await sb.readJson<{ usage: Record<string, { needsReauth?: unknown }> }>(sb.authStatePath());
@@ -106,10 +135,16 @@ describe("models auth paste-token", () => {
       { "anthropic:work": { type: "api_key", provider: "anthropic", key: fakeSecret("sk-ant-api03-", 100) } },
       { anthropic: ["anthropic:work"] },
     );
-    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], { input: setupToken() });
+    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], {
+      input: setupToken(),
+    });
     expect(res.code).toBe(0);
-    expect(res.stderr).toContain("note: anthropic:default is not in the agent's order override for anthropic");
-    expect(res.stderr).toContain("fix: tessera models auth order set --provider anthropic anthropic:work anthropic:default");
+    expect(res.stderr).toContain(
+      "note: anthropic:default is not in the agent's order override for anthropic",
+    );
+    expect(res.stderr).toContain(
+      "fix: tessera models auth order set --provider anthropic anthropic:work anthropic:default",
+    );
   });
 
   const refusals: { name: string; input: () => string; args?: string[]; message: RegExp; fix: RegExp }[] = [
@@ -162,9 +197,12 @@ describe("models auth paste-token", () => {
   for (const r of refusals) {
     it(`refuses ${r.name} with the right command, storing nothing and echoing nothing`, async () => {
       const secret = r.input();
-      const res = await sb.run(["models", "auth", "paste-token", ...(r.args ?? ["--provider", "anthropic"])], {
-        input: secret,
-      });
+      const res = await sb.run(
+        ["models", "auth", "paste-token", ...(r.args ?? ["--provider", "anthropic"])],
+        {
+          input: secret,
+        },
+      );
       expect(res.code).toBe(1);
       expect(res.stdout).toBe("");
       const [first, second] = res.stderr.split("\n");
@@ -172,7 +210,10 @@ describe("models auth paste-token", () => {
       expect(first).toMatch(r.message);
       expect(second).toMatch(/^ {2}fix: /);
       expect(second).toMatch(r.fix);
-      expectNoSecretIn(res.stderr, secret.split(/[#=]/).filter((s) => s.length > 20));
+      expectNoSecretIn(
+        res.stderr,
+        secret.split(/[#=]/).filter((s) => s.length > 20),
+      );
       await expect(readFile(sb.profilesPath())).rejects.toThrow(/ENOENT/);
       await expect(readFile(sb.configPath)).rejects.toThrow(/ENOENT/);
     });
@@ -187,22 +228,34 @@ describe("models auth paste-token", () => {
   });
 
   it("checks flags before reading the secret: duration, profile id, provider", async () => {
-    const badDuration = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--expires-in", "365"], {
-      input: setupToken(),
-    });
+    const badDuration = await sb.run(
+      ["models", "auth", "paste-token", "--provider", "anthropic", "--expires-in", "365"],
+      {
+        input: setupToken(),
+      },
+    );
     expect(badDuration.code).toBe(1);
-    expect(badDuration.stderr).toMatch(/^error: invalid --expires-in "365"\n {2}fix: use a number with a unit/);
+    expect(badDuration.stderr).toMatch(
+      /^error: invalid --expires-in "365"\n {2}fix: use a number with a unit/,
+    );
 
-    const badId = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "openai:x"], {
-      input: setupToken(),
-    });
+    const badId = await sb.run(
+      ["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "openai:x"],
+      {
+        input: setupToken(),
+      },
+    );
     expect(badId.code).toBe(1);
     expect(badId.stderr).toContain("does not start with the provider anthropic:");
     expect(badId.stderr).toContain("fix: --profile-id anthropic:x");
 
-    const unknown = await sb.run(["models", "auth", "paste-token", "--provider", "acme"], { input: setupToken() });
+    const unknown = await sb.run(["models", "auth", "paste-token", "--provider", "acme"], {
+      input: setupToken(),
+    });
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/^error: unknown provider "acme" \(known: anthropic, openai, openrouter\)/);
+    expect(unknown.stderr).toMatch(
+      /^error: unknown provider "acme" \(known: anthropic, openai, openrouter\)/,
+    );
 
     const missing = await sb.run(["models", "auth", "paste-token"], { input: setupToken() });
     expect(missing.code).toBe(1);
@@ -210,9 +263,12 @@ describe("models auth paste-token", () => {
   });
 
   it("--expires-in 12h makes --check report 2 (expiring, cannot refresh)", async () => {
-    const res = await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--expires-in", "12h"], {
-      input: setupToken(),
-    });
+    const res = await sb.run(
+      ["models", "auth", "paste-token", "--provider", "anthropic", "--expires-in", "12h"],
+      {
+        input: setupToken(),
+      },
+    );
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/expires +expires in 11h\n/);
     expect((await sb.run(["models", "status", "--check"])).code).toBe(2);
@@ -231,18 +287,28 @@ describe("models auth paste-token", () => {
   });
 
   it("a custom provider declared in config accepts a token", async () => {
-    await sb.writeConfig({ models: { providers: { acme: { baseUrl: "http://127.0.0.1:9", api: "openai-chat" } } } });
+    await sb.writeConfig({
+      models: { providers: { acme: { baseUrl: "http://127.0.0.1:9", api: "openai-chat" } } },
+    });
     const secret = fakeSecret("acme-", 40);
-    const res = await sb.run(["models", "auth", "paste-token", "--provider", "acme", "--profile-id", "acme:ci"], { input: secret });
+    const res = await sb.run(
+      ["models", "auth", "paste-token", "--provider", "acme", "--profile-id", "acme:ci"],
+      { input: secret },
+    );
     expect(res.code).toBe(0);
-    expect((await sb.readJson<Stored>(sb.profilesPath())).profiles["acme:ci"]).toMatchObject({ type: "token", token: secret });
+    expect((await sb.readJson<Stored>(sb.profilesPath())).profiles["acme:ci"]).toMatchObject({
+      type: "token",
+      token: secret,
+    });
   });
 });
 
 describe("models auth paste-api-key", () => {
   it("stores an API key from stdin with mode api_key", async () => {
     const key = fakeSecret("sk-proj-", 100);
-    const res = await sb.run(["models", "auth", "paste-api-key", "--provider", "openai"], { input: `${key}\n` });
+    const res = await sb.run(["models", "auth", "paste-api-key", "--provider", "openai"], {
+      input: `${key}\n`,
+    });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Added openai:default\n {2}type +api_key\n/);
     expectNoSecretIn(res.stdout, [key]);
@@ -258,7 +324,9 @@ describe("models auth paste-api-key", () => {
   });
 
   it("refuses a setup-token pasted as an API key, naming paste-token", async () => {
-    const res = await sb.run(["models", "auth", "paste-api-key", "--provider", "anthropic"], { input: setupToken() });
+    const res = await sb.run(["models", "auth", "paste-api-key", "--provider", "anthropic"], {
+      input: setupToken(),
+    });
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("not an API key");
     expect(res.stderr).toContain("fix: tessera models auth paste-token --provider anthropic");
@@ -277,7 +345,9 @@ describe("models auth paste-api-key", () => {
     const { mkdir } = await import("node:fs/promises");
     await mkdir(sb.stateDir, { recursive: true });
     await writeFile(sb.configPath, "{ broken");
-    const res = await sb.run(["models", "auth", "paste-api-key", "--provider", "openai"], { input: fakeSecret("sk-", 60) });
+    const res = await sb.run(["models", "auth", "paste-api-key", "--provider", "openai"], {
+      input: fakeSecret("sk-", 60),
+    });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^error: invalid config/);
     expect(await readFile(sb.configPath, "utf8")).toBe("{ broken");

@@ -42,7 +42,9 @@ const bracketedPaste = (text: string) => `\x1b[200~${text}\x1b[201~`;
 describe("models auth setup-token", () => {
   it("without a TTY exits 1 with the message of PRODUCT §6.6", async () => {
     await fakeClaude();
-    const res = await sb.run(["models", "auth", "setup-token", "--provider", "anthropic"], { env: { PATH: binDir } });
+    const res = await sb.run(["models", "auth", "setup-token", "--provider", "anthropic"], {
+      env: { PATH: binDir },
+    });
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr.split("\n")[0]).toBe(`error: ${NEEDS_TTY}`);
@@ -55,7 +57,9 @@ describe("models auth setup-token", () => {
     // A token wrapped over two lines by the terminal it was copied from, pasted with bracketed paste.
     const res = await runInPty(["models", "auth", "setup-token"], {
       env: ptyEnv(),
-      steps: [{ waitFor: PROMPT, send: `${bracketedPaste(`${token.slice(0, 50)}\r\n${token.slice(50)}`)}\r` }],
+      steps: [
+        { waitFor: PROMPT, send: `${bracketedPaste(`${token.slice(0, 50)}\r\n${token.slice(50)}`)}\r` },
+      ],
     });
     expect(res.output).toContain("fake-claude: has the terminal");
     expect(res.code).toBe(0);
@@ -85,8 +89,14 @@ describe("models auth setup-token", () => {
       steps: [{ waitFor: PROMPT, send: `${token}\r` }],
     });
     expect(res.code).toBe(0);
-    await sb.writeClaudeCredentials({ accessToken: fakeSecret("sk-ant-oat01-", 108), refreshToken: fakeSecret("sk-ant-ort01-", 108), expiresAt: Date.now() + 3_600_000 });
-    const status = JSON.parse((await sb.run(["models", "status", "--json"])).stdout) as { claudeCode: { status: string } };
+    await sb.writeClaudeCredentials({
+      accessToken: fakeSecret("sk-ant-oat01-", 108),
+      refreshToken: fakeSecret("sk-ant-ort01-", 108),
+      expiresAt: Date.now() + 3_600_000,
+    });
+    const status = JSON.parse((await sb.run(["models", "status", "--json"])).stdout) as {
+      claudeCode: { status: string };
+    };
     expect(status.claudeCode.status).toBe("shadowed");
     const stored = await sb.readJson<{ profiles: Record<string, { token: string }> }>(sb.profilesPath());
     expect(stored.profiles["anthropic:claude-cli"]!.token).toBe(token);
@@ -152,7 +162,9 @@ describe("models auth setup-token", () => {
 
 describe("colour on a terminal", () => {
   it("models status is coloured on a TTY, and not with NO_COLOR set", async () => {
-    await sb.writeProfiles({ "anthropic:default": { type: "api_key", provider: "anthropic", key: fakeSecret("sk-ant-api03-", 100) } });
+    await sb.writeProfiles({
+      "anthropic:default": { type: "api_key", provider: "anthropic", key: fakeSecret("sk-ant-api03-", 100) },
+    });
     const coloured = await runInPty(["models", "status"], { env: sb.env });
     expect(coloured.code).toBe(0);
     expect(coloured.output).toContain("\x1b[32mok");

@@ -41,7 +41,11 @@ export interface Sandbox {
   env: Record<string, string>;
   run(args: string[], opts?: RunOptions): Promise<CliResult>;
   writeConfig(config: unknown): Promise<void>;
-  writeProfiles(profiles: Record<string, unknown>, order?: Record<string, string[]>, agent?: string): Promise<void>;
+  writeProfiles(
+    profiles: Record<string, unknown>,
+    order?: Record<string, string[]>,
+    agent?: string,
+  ): Promise<void>;
   writeAuthState(state: unknown, agent?: string): Promise<void>;
   /** Writes `~/.claude/.credentials.json` in the sandbox home. */
   writeClaudeCredentials(oauth: Record<string, unknown>): Promise<void>;
@@ -95,7 +99,10 @@ export async function createSandbox(): Promise<Sandbox> {
 }
 
 /** Spawns `node bin/tessera.js …` with exactly `opts.env` and collects its output. */
-export function runCli(args: string[], opts: RunOptions & { env: Record<string, string> }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: RunOptions & { env: Record<string, string> },
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: REPO_ROOT,
@@ -210,7 +217,11 @@ export interface LiveCli {
 }
 
 export function startCli(args: string[], env: Record<string, string>): LiveCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   const waiters: (() => void)[] = [];

@@ -17,17 +17,32 @@ afterAll(async () => {
 const COMMANDS: { path: string[]; flags: string[] }[] = [
   { path: [], flags: ["--version", "--state-dir <dir>", "--config <path>", "models"] },
   { path: ["models"], flags: ["status", "list", "auth"] },
-  { path: ["models", "status"], flags: ["--agent <id>", "--json", "--plain", "--check", "--warn-within <duration>"] },
+  {
+    path: ["models", "status"],
+    flags: ["--agent <id>", "--json", "--plain", "--check", "--warn-within <duration>"],
+  },
   { path: ["models", "list"], flags: ["--agent <id>", "--json"] },
-  { path: ["models", "auth"], flags: ["list", "paste-token", "paste-api-key", "setup-token", "login", "order", "remove"] },
+  {
+    path: ["models", "auth"],
+    flags: ["list", "paste-token", "paste-api-key", "setup-token", "login", "order", "remove"],
+  },
   { path: ["models", "auth", "list"], flags: ["--agent <id>", "--json"] },
-  { path: ["models", "auth", "paste-token"], flags: ["--provider <provider>", "--profile-id <id>", "--expires-in <duration>", "--agent <id>"] },
-  { path: ["models", "auth", "paste-api-key"], flags: ["--provider <provider>", "--profile-id <id>", "--agent <id>"] },
+  {
+    path: ["models", "auth", "paste-token"],
+    flags: ["--provider <provider>", "--profile-id <id>", "--expires-in <duration>", "--agent <id>"],
+  },
+  {
+    path: ["models", "auth", "paste-api-key"],
+    flags: ["--provider <provider>", "--profile-id <id>", "--agent <id>"],
+  },
   { path: ["models", "auth", "setup-token"], flags: ["--provider <provider>", "--agent <id>"] },
   { path: ["models", "auth", "login"], flags: ["--provider <provider>", "--agent <id>"] },
   { path: ["models", "auth", "order"], flags: ["get", "set", "clear"] },
   { path: ["models", "auth", "order", "get"], flags: ["--provider <provider>", "--agent <id>", "--json"] },
-  { path: ["models", "auth", "order", "set"], flags: ["<profileIds...>", "--provider <provider>", "--agent <id>"] },
+  {
+    path: ["models", "auth", "order", "set"],
+    flags: ["<profileIds...>", "--provider <provider>", "--agent <id>"],
+  },
   { path: ["models", "auth", "order", "clear"], flags: ["--provider <provider>", "--agent <id>"] },
   { path: ["models", "auth", "remove"], flags: ["<profileId>", "--agent <id>"] },
 ];
@@ -50,8 +65,10 @@ describe("tessera --help and --version", () => {
 
   it("models status --help documents the --check exit codes", async () => {
     const res = await sb.run(["models", "status", "--help"]);
-    expect(res.stdout).toMatch(/Exit codes with --check[\s\S]*\n {2}0 {2}[\s\S]*\n {2}1 {2}[\s\S]*\n {2}2 {2}/);
-    expect(res.stdout).toContain("A refreshable oauth credential is never \"expired\"");
+    expect(res.stdout).toMatch(
+      /Exit codes with --check[\s\S]*\n {2}0 {2}[\s\S]*\n {2}1 {2}[\s\S]*\n {2}2 {2}/,
+    );
+    expect(res.stdout).toContain('A refreshable oauth credential is never "expired"');
   });
 
   it("paste-token --help shows the stdin form and never offers a secret flag", async () => {

@@ -15,7 +15,15 @@ afterEach(async () => {
 interface ListJson {
   agent: string;
   defaultModel: string;
-  models: { ref: string; provider: string; aliases: string[]; allowed: boolean; default: boolean; credential: boolean; next: string | null }[];
+  models: {
+    ref: string;
+    provider: string;
+    aliases: string[];
+    allowed: boolean;
+    default: boolean;
+    credential: boolean;
+    next: string | null;
+  }[];
 }
 
 describe("models list", () => {
@@ -30,7 +38,12 @@ describe("models list", () => {
     await sb.writeProfiles({
       "anthropic:default": { type: "api_key", provider: "anthropic", key: fakeSecret("sk-ant-api03-", 100) },
       // Expired static token: not usable, so openai has no credential.
-      "openai:old": { type: "token", provider: "openai", token: fakeSecret("tok-", 60), expires: inHours(-1) },
+      "openai:old": {
+        type: "token",
+        provider: "openai",
+        token: fakeSecret("tok-", 60),
+        expires: inHours(-1),
+      },
     });
     const json = JSON.parse((await sb.run(["models", "list", "--json"])).stdout) as ListJson;
     expect(json.agent).toBe("main");
@@ -49,13 +62,17 @@ describe("models list", () => {
     const text = await sb.run(["models", "list"]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^MODEL +ALIASES +ALLOWED +CREDENTIAL$/m);
-    expect(text.stdout).toMatch(/^anthropic\/claude-sonnet-4-5 \(default\) +sonnet +yes +yes \(anthropic:default\)$/m);
+    expect(text.stdout).toMatch(
+      /^anthropic\/claude-sonnet-4-5 \(default\) +sonnet +yes +yes \(anthropic:default\)$/m,
+    );
     expect(text.stdout).toMatch(/^openai\/gpt-5 +- +yes +none$/m);
     expect(text.stdout).toContain("No usable credential for openai;");
   });
 
   it("an environment key counts as a credential", async () => {
-    const res = await sb.run(["models", "list", "--json"], { env: { OPENROUTER_API_KEY: fakeSecret("sk-or-v1-", 73) } });
+    const res = await sb.run(["models", "list", "--json"], {
+      env: { OPENROUTER_API_KEY: fakeSecret("sk-or-v1-", 73) },
+    });
     const json = JSON.parse(res.stdout) as ListJson;
     expect(json.models.find((m) => m.provider === "openrouter")).toMatchObject({
       credential: true,

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
-import { type CliResult, createSandbox, inHours, runInPty, type Sandbox, startCli } from "./models-harness.js";
+import {
+  type CliResult,
+  createSandbox,
+  inHours,
+  runInPty,
+  type Sandbox,
+  startCli,
+} from "./models-harness.js";
 
 /**
  * Every `models` command, in every output mode, against a store full of known secrets: no output
@@ -19,7 +26,8 @@ const remember = (secret: string) => {
   return secret;
 };
 const outputs: { label: string; text: string }[] = [];
-const record = (label: string, res: CliResult) => outputs.push({ label, text: `${res.stdout}\n${res.stderr}` });
+const record = (label: string, res: CliResult) =>
+  outputs.push({ label, text: `${res.stdout}\n${res.stderr}` });
 
 beforeAll(async () => {
   sb = await createSandbox();
@@ -41,11 +49,29 @@ beforeAll(async () => {
         expires: inHours(-1),
         email: "owner@example.com",
       },
-      "anthropic:token": { type: "token", provider: "anthropic", token: remember(fakeSecret("sk-ant-oat01-", 108)), expires: inHours(3) },
-      "anthropic:key": { type: "api_key", provider: "anthropic", key: remember(fakeSecret("sk-ant-api03-", 108)) },
+      "anthropic:token": {
+        type: "token",
+        provider: "anthropic",
+        token: remember(fakeSecret("sk-ant-oat01-", 108)),
+        expires: inHours(3),
+      },
+      "anthropic:key": {
+        type: "api_key",
+        provider: "anthropic",
+        key: remember(fakeSecret("sk-ant-api03-", 108)),
+      },
       "openai:key": { type: "api_key", provider: "openai", key: remember(fakeSecret("sk-proj-", 164)) },
-      "openai:dead": { type: "token", provider: "openai", token: remember(fakeSecret("tok-", 48)), expires: inHours(-100) },
-      "openrouter:key": { type: "api_key", provider: "openrouter", key: remember(fakeSecret("sk-or-v1-", 73)) },
+      "openai:dead": {
+        type: "token",
+        provider: "openai",
+        token: remember(fakeSecret("tok-", 48)),
+        expires: inHours(-100),
+      },
+      "openrouter:key": {
+        type: "api_key",
+        provider: "openrouter",
+        key: remember(fakeSecret("sk-or-v1-", 73)),
+      },
     },
     { openai: ["openai:dead", "openai:key"] },
   );
@@ -60,9 +86,13 @@ beforeAll(async () => {
     expiresAt: inHours(5),
     subscriptionType: "max",
   });
-  await writeFile(join(sb.stateDir, ".env"), `ANTHROPIC_API_KEY=${remember(fakeSecret("sk-ant-api03-", 108))}\n`, {
-    mode: 0o600,
-  });
+  await writeFile(
+    join(sb.stateDir, ".env"),
+    `ANTHROPIC_API_KEY=${remember(fakeSecret("sk-ant-api03-", 108))}\n`,
+    {
+      mode: 0o600,
+    },
+  );
   sb.env.CLAUDE_CODE_OAUTH_TOKEN = remember(fakeSecret("sk-ant-oat01-", 108));
 });
 
@@ -98,19 +128,55 @@ describe("no command reveals a secret", () => {
 
   it("writes, refusals and errors", async () => {
     const pasted = remember(fakeSecret("sk-ant-oat01-", 108));
-    record("paste-token", await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:new"], { input: pasted }));
+    record(
+      "paste-token",
+      await sb.run(
+        ["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:new"],
+        { input: pasted },
+      ),
+    );
     const key = remember(fakeSecret("sk-proj-", 164));
-    record("paste-api-key", await sb.run(["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", "openai:new"], { input: key }));
+    record(
+      "paste-api-key",
+      await sb.run(
+        ["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", "openai:new"],
+        { input: key },
+      ),
+    );
     const wrongKind = remember(fakeSecret("sk-ant-api03-", 108));
-    record("paste-token refusal", await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], { input: wrongKind }));
+    record(
+      "paste-token refusal",
+      await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], { input: wrongKind }),
+    );
     const wrongProvider = remember(fakeSecret("sk-ant-oat01-", 108));
-    record("paste-api-key refusal", await sb.run(["models", "auth", "paste-api-key", "--provider", "openai"], { input: wrongProvider }));
+    record(
+      "paste-api-key refusal",
+      await sb.run(["models", "auth", "paste-api-key", "--provider", "openai"], { input: wrongProvider }),
+    );
     const code = remember(`${fakeSecret("", 40)}#${fakeSecret("", 43)}`);
-    record("code#state refusal", await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], { input: code }));
+    record(
+      "code#state refusal",
+      await sb.run(["models", "auth", "paste-token", "--provider", "anthropic"], { input: code }),
+    );
     const inArgv = remember(fakeSecret("sk-ant-oat01-", 108));
-    record("secret in argv", await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--token", inArgv]));
+    record(
+      "secret in argv",
+      await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--token", inArgv]),
+    );
     record("setup-token no tty", await sb.run(["models", "auth", "setup-token"]));
-    record("order set", await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:key", "anthropic:new"]));
+    record(
+      "order set",
+      await sb.run([
+        "models",
+        "auth",
+        "order",
+        "set",
+        "--provider",
+        "anthropic",
+        "anthropic:key",
+        "anthropic:new",
+      ]),
+    );
     record("order clear", await sb.run(["models", "auth", "order", "clear", "--provider", "anthropic"]));
     record("remove", await sb.run(["models", "auth", "remove", "anthropic:token"]));
     record("remove unknown", await sb.run(["models", "auth", "remove", "anthropic:nope"]));
@@ -119,15 +185,26 @@ describe("no command reveals a secret", () => {
     const [urlText] = await cli.waitForStdout(/https:\/\/claude\.ai\/oauth\/authorize\?\S+/);
     const url = new URL(urlText);
     const authCode = remember(fakeSecret("code-", 48));
-    fake.registerAuthCode({ code: authCode, codeChallenge: url.searchParams.get("code_challenge")!, email: "me@example.com" });
+    fake.registerAuthCode({
+      code: authCode,
+      codeChallenge: url.searchParams.get("code_challenge")!,
+      email: "me@example.com",
+    });
     cli.end(`${authCode}#${url.searchParams.get("state")}\n`);
     const login = await cli.result;
     expect(login.code, login.stderr).toBe(0);
     record("login", login);
-    for (const issued of fake.issued) remember(issued.accessToken), remember(issued.refreshToken);
+    for (const issued of fake.issued) {
+      remember(issued.accessToken);
+      remember(issued.refreshToken);
+    }
 
     // The views again, now that the store also holds what was pasted and logged in.
-    for (const args of [["models", "status", "--json"], ["models", "status"], ["models", "auth", "list", "--json"]]) {
+    for (const args of [
+      ["models", "status", "--json"],
+      ["models", "status"],
+      ["models", "auth", "list", "--json"],
+    ]) {
       record(`${args.join(" ")} (after)`, await sb.run(args));
     }
   });

@@ -40,7 +40,14 @@ interface StatusJson {
     provider: string;
     inUse: boolean;
     next: string | null;
-    profiles: { id: string; type: string; state: string; expiresAt: number | null; source: string; masked: string }[];
+    profiles: {
+      id: string;
+      type: string;
+      state: string;
+      expiresAt: number | null;
+      source: string;
+      masked: string;
+    }[];
     excluded: { id: string; reason: string }[];
   }[];
   problems: { severity: string; what: string; fix: string }[];
@@ -81,7 +88,10 @@ describe("models status --check matrix (PRODUCT §6.1)", () => {
         await sb.writeAuthState({
           version: 1,
           usage: {
-            "anthropic:default": { failureCounts: { auth: 1 }, needsReauth: { at: Date.now(), reason: "invalid_grant" } },
+            "anthropic:default": {
+              failureCounts: { auth: 1 },
+              needsReauth: { at: Date.now(), reason: "invalid_grant" },
+            },
           },
           lastGood: {},
         });
@@ -94,7 +104,12 @@ describe("models status --check matrix (PRODUCT §6.1)", () => {
       seed: () =>
         sb.writeProfiles({
           "anthropic:default": apiKey(),
-          "openai:old": { type: "token", provider: "openai", token: fakeSecret("tok-", 60), expires: inHours(-48) },
+          "openai:old": {
+            type: "token",
+            provider: "openai",
+            token: fakeSecret("tok-", 60),
+            expires: inHours(-48),
+          },
         }),
       code: 0,
     },
@@ -178,7 +193,9 @@ describe("models status output", () => {
   });
 
   it("text: header, candidates in resolver order with next, excluded profiles, problems with fixes", async () => {
-    await sb.writeConfig({ models: { default: "anthropic/claude-sonnet-4-5", aliases: { fast: "openai/gpt-5-mini" } } });
+    await sb.writeConfig({
+      models: { default: "anthropic/claude-sonnet-4-5", aliases: { fast: "openai/gpt-5-mini" } },
+    });
     await sb.writeProfiles(
       {
         "anthropic:work": apiKey(),
@@ -202,9 +219,13 @@ describe("models status output", () => {
       ["next", "anthropic:work"],
       ["anthropic:old", "token"],
     ]);
-    expect(rows[1]).toMatch(/expired\s+expired 2d ago\s+store\s+…\S{4} #[0-9a-f]{6}\s+expired 2d ago; static/);
+    expect(rows[1]).toMatch(
+      /expired\s+expired 2d ago\s+store\s+…\S{4} #[0-9a-f]{6}\s+expired 2d ago; static/,
+    );
     expect(out).toMatch(/excluded: anthropic:spare — not in the agent's order override/);
-    expect(out).toMatch(/next: anthropic:work — first usable in the agent's order override; skipped anthropic:old \(expired\)/);
+    expect(out).toMatch(
+      /next: anthropic:work — first usable in the agent's order override; skipped anthropic:old \(expired\)/,
+    );
     // The env credential of openai shows with its source.
     expect(out).toMatch(/next +env:OPENAI_API_KEY +api_key +ok +- +env: OPENAI_API_KEY/);
     expect(out).toMatch(
@@ -223,7 +244,11 @@ describe("models status output", () => {
     expect(res.code).toBe(0);
     const json = JSON.parse(res.stdout) as StatusJson;
     expect(json.claudeCode.status).toBe("created");
-    expect(json.providers[0]!.profiles[0]).toMatchObject({ id: "anthropic:claude-cli", type: "oauth", source: "claude-code" });
+    expect(json.providers[0]!.profiles[0]).toMatchObject({
+      id: "anthropic:claude-cli",
+      type: "oauth",
+      source: "claude-code",
+    });
     const stored = await sb.readJson<{ profiles: Record<string, { access: string }> }>(sb.profilesPath());
     expect(stored.profiles["anthropic:claude-cli"]!.access).toBe(access);
     const again = JSON.parse((await sb.run(["models", "status", "--json"])).stdout) as StatusJson;
@@ -248,7 +273,9 @@ describe("models status output", () => {
     const main = JSON.parse((await sb.run(["models", "status", "--json"])).stdout) as StatusJson;
     expect(main.agent).toBe("main");
     expect(main.check.exitCode).toBe(1);
-    const work = JSON.parse((await sb.run(["models", "status", "--json", "--agent", "work"])).stdout) as StatusJson;
+    const work = JSON.parse(
+      (await sb.run(["models", "status", "--json", "--agent", "work"])).stdout,
+    ) as StatusJson;
     expect(work).toMatchObject({ agent: "work", storePath: sb.profilesPath("work"), check: { exitCode: 0 } });
     const bad = await sb.run(["models", "status", "--agent", "nope"]);
     expect(bad.code).toBe(1);
@@ -276,7 +303,9 @@ describe("models status output", () => {
   });
 
   it("legacy config values are migrated in memory with a notice on stderr; --json stays clean", async () => {
-    await sb.writeConfig({ auth: { profiles: { "anthropic:claude-cli": { provider: "anthropic", mode: "token" } } } });
+    await sb.writeConfig({
+      auth: { profiles: { "anthropic:claude-cli": { provider: "anthropic", mode: "token" } } },
+    });
     const res = await sb.run(["models", "status", "--json"]);
     expect(res.code).toBe(0);
     expect(() => JSON.parse(res.stdout)).not.toThrow();

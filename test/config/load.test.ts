@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -177,6 +177,34 @@ describe("updateConfigFile", () => {
       objectAt(raw, "access").owners = ["telegram:42"];
     });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it("leaves the mode of a directory outside the state dir alone ($TESSERA_CONFIG elsewhere)", async () => {
+    const userDir = join(dir, "user-dir");
+    await mkdir(userDir, { mode: 0o755 });
+    await chmod(userDir, 0o755);
+    const elsewhere = join(userDir, "tessera.json");
+    await updateConfigFile(elsewhere, (raw) => objectAt(raw, "access"), { stateDir: join(dir, "state") });
+    await updateConfigFile(
+      elsewhere,
+      (raw) => {
+        objectAt(raw, "access").owners = ["telegram:42"];
+      },
+      { stateDir: join(dir, "state") },
+    );
+    expect((await stat(userDir)).mode & 0o777).toBe(0o755);
+    expect((await stat(elsewhere)).mode & 0o777).toBe(0o600);
+    // Inside the state dir the directory is private as always.
+    await updateConfigFile(path, (raw) => objectAt(raw, "access"), { stateDir: dir });
+    await chmod(dir, 0o755);
+    await updateConfigFile(
+      path,
+      (raw) => {
+        objectAt(raw, "access").owners = ["telegram:7"];
+      },
+      { stateDir: dir },
+    );
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
   });
 
   it("creates the file (0600) when there is none", async () => {

@@ -48,7 +48,6 @@ function chat(input: string): Promise<{ code: number | null; stdout: string; std
 }
 
 beforeAll(async () => {
-  await run("npx", ["tsc", "-p", "tsconfig.json"], { cwd: ROOT }).catch(() => {});
   anthropic = await startAnthropicFake();
   openrouter = await startOpenAIFake({ basePath: "/api/v1" });
   oauth = await startOAuthFake();
@@ -86,9 +85,17 @@ beforeEach(async () => {
     }),
   );
   const store = new AuthStore(join(dir, "state"), "main");
-  await store.upsertProfile("anthropic:default", { type: "api_key", provider: "anthropic", key: defaultKey }, who);
+  await store.upsertProfile(
+    "anthropic:default",
+    { type: "api_key", provider: "anthropic", key: defaultKey },
+    who,
+  );
   await store.upsertProfile("anthropic:work", { type: "api_key", provider: "anthropic", key: workKey }, who);
-  await store.upsertProfile("openrouter:default", { type: "api_key", provider: "openrouter", key: openrouterKey }, who);
+  await store.upsertProfile(
+    "openrouter:default",
+    { type: "api_key", provider: "openrouter", key: openrouterKey },
+    who,
+  );
   await store.setOrder("anthropic", ["anthropic:default", "anthropic:work"], who);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -97,7 +104,12 @@ async function writeClaudeCode(expiresAt: number) {
   await writeFile(
     join(home, ".claude", ".credentials.json"),
     JSON.stringify({
-      claudeAiOauth: { accessToken: claudeAccess, refreshToken: claudeRefresh, expiresAt, subscriptionType: "max" },
+      claudeAiOauth: {
+        accessToken: claudeAccess,
+        refreshToken: claudeRefresh,
+        expiresAt,
+        subscriptionType: "max",
+      },
       other: "kept",
     }),
     { mode: 0o600 },
@@ -109,7 +121,9 @@ describe("plain messages through tessera chat reach the model with the resolved 
     const out = await chat("hello model\n");
     expect(out.code).toBe(0);
     expect(out.stdout).toContain("echo: hello model");
-    expect(anthropic.requests.map((r) => credentialOf(r))).toEqual([{ kind: "x-api-key", value: defaultKey }]);
+    expect(anthropic.requests.map((r) => credentialOf(r))).toEqual([
+      { kind: "x-api-key", value: defaultKey },
+    ]);
     expectNoSecretIn(out.stdout + out.stderr, secrets);
   });
 
@@ -149,7 +163,9 @@ describe("plain messages through tessera chat reach the model with the resolved 
     expect(out.stdout).toMatch(/invalid_grant/);
     expect(out.stdout).toMatch(/run `claude` and log in again/);
     expect(anthropic.requests).toHaveLength(0);
-    const state = JSON.parse(await readFile(join(dir, "state", "agents", "main", "agent", "auth-state.json"), "utf8"));
+    const state = JSON.parse(
+      await readFile(join(dir, "state", "agents", "main", "agent", "auth-state.json"), "utf8"),
+    );
     expect(state.usage["anthropic:claude-cli"].needsReauth.reason).toMatch(/invalid_grant/);
     const check = await run(process.execPath, [BIN, "models", "status", "--check"], { env }).then(
       () => 0,
@@ -169,7 +185,13 @@ describe("refresh on use across processes", () => {
     oauth.addRefreshToken("sk-ant-ort01-shared-e2e");
     await store.upsertProfile(
       "anthropic:me",
-      { type: "oauth", provider: "anthropic", access: "sk-ant-oat01-expired-e2e", refresh: "sk-ant-ort01-shared-e2e", expires: Date.now() - 1000 },
+      {
+        type: "oauth",
+        provider: "anthropic",
+        access: "sk-ant-oat01-expired-e2e",
+        refresh: "sk-ant-ort01-shared-e2e",
+        expires: Date.now() - 1000,
+      },
       who,
     );
     oauth.setLatency(300);
@@ -186,8 +208,15 @@ describe("refresh on use across processes", () => {
     expect(results.filter((r) => r.error)).toEqual([]);
     expect(oauth.countCalls() - before).toBe(1);
     const issued = oauth.issued.at(-1)!;
-    const stored = JSON.parse(await readFile(join(dir, "state", "agents", "main", "agent", "auth-profiles.json"), "utf8"));
-    expect(stored.profiles["anthropic:me"]).toMatchObject({ access: issued.accessToken, refresh: issued.refreshToken });
-    expect(new Set(anthropic.requests.map((r) => credentialOf(r)?.value))).toEqual(new Set([issued.accessToken]));
+    const stored = JSON.parse(
+      await readFile(join(dir, "state", "agents", "main", "agent", "auth-profiles.json"), "utf8"),
+    );
+    expect(stored.profiles["anthropic:me"]).toMatchObject({
+      access: issued.accessToken,
+      refresh: issued.refreshToken,
+    });
+    expect(new Set(anthropic.requests.map((r) => credentialOf(r)?.value))).toEqual(
+      new Set([issued.accessToken]),
+    );
   });
 });

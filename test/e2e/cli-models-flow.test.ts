@@ -32,11 +32,24 @@ describe("a fresh host, set up and changed over SSH with the CLI only", () => {
 
     expect(await status()).toEqual({ code: 1, next: null });
 
-    expect((await sb.run(["models", "auth", "paste-api-key", "--provider", "anthropic"], { input: `${key}\n` })).code).toBe(0);
+    expect(
+      (await sb.run(["models", "auth", "paste-api-key", "--provider", "anthropic"], { input: `${key}\n` }))
+        .code,
+    ).toBe(0);
     expect(await status()).toEqual({ code: 0, next: "anthropic:default" });
 
     const paste = await sb.run(
-      ["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work", "--expires-in", "12h"],
+      [
+        "models",
+        "auth",
+        "paste-token",
+        "--provider",
+        "anthropic",
+        "--profile-id",
+        "anthropic:work",
+        "--expires-in",
+        "12h",
+      ],
       { input: token },
     );
     expect(paste.code).toBe(0);
@@ -44,10 +57,25 @@ describe("a fresh host, set up and changed over SSH with the CLI only", () => {
     expect(await status()).toEqual({ code: 2, next: "anthropic:work" });
 
     // Still 2 with both in the order: the expiring token is a credential it would fall back to.
-    expect((await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:default", "anthropic:work"])).code).toBe(0);
+    expect(
+      (
+        await sb.run([
+          "models",
+          "auth",
+          "order",
+          "set",
+          "--provider",
+          "anthropic",
+          "anthropic:default",
+          "anthropic:work",
+        ])
+      ).code,
+    ).toBe(0);
     expect(await status()).toEqual({ code: 2, next: "anthropic:default" });
     // Ordered out, the token is no candidate at all.
-    expect((await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:default"])).code).toBe(0);
+    expect(
+      (await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:default"])).code,
+    ).toBe(0);
     expect(await status()).toEqual({ code: 0, next: "anthropic:default" });
 
     expect((await sb.run(["models", "auth", "remove", "anthropic:default"])).code).toBe(0);
@@ -80,13 +108,15 @@ describe("a fresh host, set up and changed over SSH with the CLI only", () => {
     const keys = ids.map(() => fakeSecret("sk-proj-", 100));
     const results = await Promise.all(
       ids.map((id, i) =>
-        sb.run(["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", id], { input: keys[i] }),
+        sb.run(["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", id], {
+          input: keys[i],
+        }),
       ),
     );
     for (const res of results) expect(res.code, res.stderr).toBe(0);
     const stored = await sb.readJson<{ profiles: Record<string, { key: string }> }>(sb.profilesPath());
     expect(Object.keys(stored.profiles).sort()).toEqual([...ids].sort());
-    ids.forEach((id, i) => expect(stored.profiles[id]!.key).toBe(keys[i]));
+    for (const [i, id] of ids.entries()) expect(stored.profiles[id]!.key).toBe(keys[i]);
     const config = await sb.readJson<{ auth: { profiles: Record<string, unknown> } }>(sb.configPath);
     expect(Object.keys(config.auth.profiles).sort()).toEqual([...ids].sort());
     const audit = (await readFile(sb.auditPath, "utf8")).trim().split("\n");

@@ -43,7 +43,10 @@ export interface FixtureOptions {
 }
 
 /** Answers a plain message with `echo: <text>`, so routing tests can see what reached the handler. */
-export const echoHandler: PlainMessageHandler = async ({ message }) => ({ text: `echo: ${message.text}`, format: "plain" });
+export const echoHandler: PlainMessageHandler = async ({ message }) => ({
+  text: `echo: ${message.text}`,
+  format: "plain",
+});
 
 export async function chatFixture(opts: FixtureOptions = {}): Promise<ChatFixture> {
   const dir = await mkdtemp(join(tmpdir(), "tessera-chat-"));

@@ -5,9 +5,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AgentTurnRunner } from "../../src/runtime/agent-turn.js";
 import { type AgentServices, openAgentServices } from "../../src/runtime/services.js";
 import { SessionStore } from "../../src/sessions/session-store.js";
-import { type AnthropicFake, anthropicReplies, credentialOf, startAnthropicFake } from "../fakes/anthropic-messages-server.js";
-import { lastUserText } from "../fakes/chat-fake.js";
+import {
+  type AnthropicFake,
+  anthropicReplies,
+  credentialOf,
+  startAnthropicFake,
+} from "../fakes/anthropic-messages-server.js";
 import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
+import { lastUserText } from "../fakes/chat-fake.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 const who = { actor: "test", surface: "test" };
@@ -45,8 +50,16 @@ beforeEach(async () => {
   );
   services = await openAgentServices({ stateDir: dir, processEnv: { HOME: dir } });
   sessions = new SessionStore(dir, "main");
-  await services.store.upsertProfile("anthropic:a", { type: "api_key", provider: "anthropic", key: keyA }, who);
-  await services.store.upsertProfile("anthropic:b", { type: "api_key", provider: "anthropic", key: keyB }, who);
+  await services.store.upsertProfile(
+    "anthropic:a",
+    { type: "api_key", provider: "anthropic", key: keyA },
+    who,
+  );
+  await services.store.upsertProfile(
+    "anthropic:b",
+    { type: "api_key", provider: "anthropic", key: keyB },
+    who,
+  );
   await services.store.setOrder("anthropic", ["anthropic:a", "anthropic:b"], who);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -115,7 +128,11 @@ describe("AgentTurnRunner", () => {
   });
 
   it("turns the Claude-Code-only refusal into plain advice", async () => {
-    await services.store.upsertProfile("anthropic:sub", { type: "token", provider: "anthropic", token: setupToken }, who);
+    await services.store.upsertProfile(
+      "anthropic:sub",
+      { type: "token", provider: "anthropic", token: setupToken },
+      who,
+    );
     anthropic.onCredential(setupToken, anthropicReplies.claudeCodeOnly());
     const result = await runner().run({ sessionKey: "s1", text: "hi", model, pin: "anthropic:sub" });
     expect(result.error?.message).toMatch(/Use an Anthropic API key for this gateway/);
@@ -127,7 +144,13 @@ describe("AgentTurnRunner", () => {
     oauth.addRefreshToken("sk-ant-ort01-turn");
     await services.store.upsertProfile(
       "anthropic:oauth",
-      { type: "oauth", provider: "anthropic", access: "sk-ant-oat01-revoked", refresh: "sk-ant-ort01-turn", expires: Date.now() + 3_600_000 },
+      {
+        type: "oauth",
+        provider: "anthropic",
+        access: "sk-ant-oat01-revoked",
+        refresh: "sk-ant-ort01-turn",
+        expires: Date.now() + 3_600_000,
+      },
       who,
     );
     anthropic.nextReplyFor("sk-ant-oat01-revoked", anthropicReplies.oauthTokenExpired());
@@ -137,7 +160,11 @@ describe("AgentTurnRunner", () => {
     expect(oauth.countCalls() - before).toBe(1);
     const used = anthropic.requests.map((r) => credentialOf(r));
     expect(used[0]).toMatchObject({ kind: "bearer", value: "sk-ant-oat01-revoked" });
-    expect(used[1]).toMatchObject({ kind: "bearer", value: oauth.issued.at(-1)!.accessToken, beta: "oauth-2025-04-20" });
+    expect(used[1]).toMatchObject({
+      kind: "bearer",
+      value: oauth.issued.at(-1)!.accessToken,
+      beta: "oauth-2025-04-20",
+    });
   });
 
   it("reports no usable credential with the command that adds one", async () => {

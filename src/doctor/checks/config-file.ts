@@ -76,9 +76,13 @@ export const configFileCheck: DoctorCheck = {
               phase: RepairPhase.config,
               async apply() {
                 let applied: string[] = [];
-                await updateConfigFile(path, (raw) => {
-                  applied = migrateConfig(raw);
-                });
+                await updateConfigFile(
+                  path,
+                  (raw) => {
+                    applied = migrateConfig(raw);
+                  },
+                  { stateDir: scope.paths.stateDir },
+                );
                 return applied.length
                   ? `wrote migrated config values to ${path}: ${applied.join("; ")}`
                   : `${path} needed no migration any more`;

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ProviderError } from "../../../src/models/provider-error.js";
 import { anthropicMessagesClient } from "../../../src/models/providers/anthropic-messages.js";
 import type { ChatRequest } from "../../../src/models/providers/chat-types.js";
-import { type AnthropicFake, anthropicReplies, credentialOf, startAnthropicFake } from "../../fakes/anthropic-messages-server.js";
+import {
+  type AnthropicFake,
+  anthropicReplies,
+  credentialOf,
+  startAnthropicFake,
+} from "../../fakes/anthropic-messages-server.js";
 import { lastUserText } from "../../fakes/chat-fake.js";
 import { expectNoSecretIn, fakeSecret } from "../../support/secrets.js";
 
@@ -61,7 +66,10 @@ describe("anthropic messages client", () => {
   it("streams text deltas over SSE and returns the whole answer", async () => {
     fake.setReplyText("one two three four");
     const deltas: string[] = [];
-    const answer = await client().send({ ...request, stream: true, onDelta: (t) => deltas.push(t) }, { kind: "api_key", secret: apiKey });
+    const answer = await client().send(
+      { ...request, stream: true, onDelta: (t) => deltas.push(t) },
+      { kind: "api_key", secret: apiKey },
+    );
     expect(answer.text).toBe("one two three four");
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join("")).toBe(answer.text);

@@ -19,7 +19,8 @@ beforeEach(() => {
   fake.setReplyText((req) => `echo: ${lastUserText(req.body)}`);
 });
 
-const client = () => openaiChatClient({ provider: "openrouter", baseUrl: `${fake.url}/api/v1`, timeoutMs: 2_000 });
+const client = () =>
+  openaiChatClient({ provider: "openrouter", baseUrl: `${fake.url}/api/v1`, timeoutMs: 2_000 });
 const request = {
   model: "anthropic/claude-sonnet-4.5",
   messages: [{ role: "user" as const, content: "hi" }],
@@ -44,20 +45,29 @@ describe("openai-compatible chat client", () => {
   it("streams chunks, skipping keep-alive comments, until [DONE]", async () => {
     fake.setReplyText("alpha beta gamma");
     const deltas: string[] = [];
-    const answer = await client().send({ ...request, stream: true, onDelta: (d) => deltas.push(d) }, { kind: "api_key", secret: key });
+    const answer = await client().send(
+      { ...request, stream: true, onDelta: (d) => deltas.push(d) },
+      { kind: "api_key", secret: key },
+    );
     expect(answer.text).toBe("alpha beta gamma");
     expect(deltas.join("")).toBe("alpha beta gamma");
   });
 
   it("classifies 429 with retry-after, quota exhaustion as billing, 401 as auth", async () => {
     fake.nextReply(openaiReplies.rateLimited(7));
-    let err = (await client().send(request, { kind: "api_key", secret: key }).catch((e) => e)) as ProviderError;
+    let err = (await client()
+      .send(request, { kind: "api_key", secret: key })
+      .catch((e) => e)) as ProviderError;
     expect([err.kind, err.retryAfterMs]).toEqual(["rate_limit", 7000]);
     fake.nextReply(openaiReplies.insufficientQuota());
-    err = (await client().send(request, { kind: "api_key", secret: key }).catch((e) => e)) as ProviderError;
+    err = (await client()
+      .send(request, { kind: "api_key", secret: key })
+      .catch((e) => e)) as ProviderError;
     expect(err.kind).toBe("billing");
     fake.nextReply(openaiReplies.invalidApiKey());
-    err = (await client().send(request, { kind: "api_key", secret: key }).catch((e) => e)) as ProviderError;
+    err = (await client()
+      .send(request, { kind: "api_key", secret: key })
+      .catch((e) => e)) as ProviderError;
     expect(err.kind).toBe("auth");
   });
 

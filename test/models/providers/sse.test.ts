@@ -12,7 +12,7 @@ async function collect(chunks: string[]) {
 
 describe("readSseEvents", () => {
   it("joins events split across chunks and CRLF line ends", async () => {
-    const events = await collect(["event: a\r\nda", "ta: {\"x\":1}\r\n\r\nevent: b\n", "data: 2\n\n"]);
+    const events = await collect(["event: a\r\nda", 'ta: {"x":1}\r\n\r\nevent: b\n', "data: 2\n\n"]);
     expect(events).toEqual([
       { event: "a", data: '{"x":1}' },
       { event: "b", data: "2" },
