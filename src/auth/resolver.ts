@@ -201,23 +201,8 @@ function profileCandidate(
   credential: Credential,
   pinned: boolean,
 ): Candidate {
-  const usage = input.auth.state.usage[id];
-  const judged = judge(credential, usage, input.now, input.warnWithinMs);
-  const candidate: Candidate = {
-    id,
-    kind: "profile",
-    provider: credential.provider,
-    type: credential.type,
-    ...judged,
-    usable: USABLE.has(judged.state),
-    source: credential.origin === "claude-code" ? "claude-code" : "store",
-    masked: maskSecret(secretOf(credential)),
-    fingerprint: `#${fingerprint(secretOf(credential))}`,
-    expiresAt: credential.type === "api_key" ? undefined : credential.expires,
-    pinned,
-  };
-  credentials.set(candidate, credential);
-  return candidate;
+  const source = credential.origin === "claude-code" ? "claude-code" : "store";
+  return buildCandidate(input, { id, kind: "profile", credential, source, pinned });
 }
 
 function envCandidates(input: ResolveInput): Candidate[] {
@@ -230,25 +215,36 @@ function envCandidates(input: ResolveInput): Candidate[] {
       key.type === "api_key"
         ? { type: "api_key", provider: input.provider, key: found.value }
         : { type: "token", provider: input.provider, token: found.value };
-    const id = `env:${key.name}`;
-    const usage = input.auth.state.usage[id];
-    const judged = judge(credential, usage, input.now, input.warnWithinMs);
-    const candidate: Candidate = {
-      id,
-      kind: "env",
-      provider: input.provider,
-      type: key.type,
-      ...judged,
-      usable: USABLE.has(judged.state),
-      source: `${found.origin === "shell" ? "shell env" : "env"}: ${key.name}`,
-      masked: maskSecret(found.value),
-      fingerprint: `#${fingerprint(found.value)}`,
-      canRefresh: false,
-      pinned: false,
-    };
-    credentials.set(candidate, credential);
-    return [candidate];
+    const source = `${found.origin === "shell" ? "shell env" : "env"}: ${key.name}`;
+    return [buildCandidate(input, { id: `env:${key.name}`, kind: "env", credential, source, pinned: false })];
   });
+}
+
+/** Judges one credential and attaches it to its candidate out of sight (never enumerable). */
+function buildCandidate(
+  input: ResolveInput,
+  c: { id: string; kind: Candidate["kind"]; credential: Credential; source: string; pinned: boolean },
+): Candidate {
+  const { credential } = c;
+  const judged = judge(credential, input.auth.state.usage[c.id], input.now, input.warnWithinMs);
+  const secret = secretOf(credential);
+  const candidate: Candidate = {
+    id: c.id,
+    kind: c.kind,
+    provider: credential.provider,
+    type: credential.type,
+    ...judged,
+    // Environment credentials are read fresh each time; only stored oauth can refresh itself.
+    canRefresh: c.kind === "profile" && judged.canRefresh,
+    usable: USABLE.has(judged.state),
+    source: c.source,
+    masked: maskSecret(secret),
+    fingerprint: `#${fingerprint(secret)}`,
+    expiresAt: credential.type === "api_key" ? undefined : credential.expires,
+    pinned: c.pinned,
+  };
+  credentials.set(candidate, credential);
+  return candidate;
 }
 
 /** State and reason of one credential at `now`; needs-reauth, billing and cooldown marks overlay it. */

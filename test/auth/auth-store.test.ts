@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/audit-log.js";
 import { AuthStore } from "../../src/auth/auth-store.js";
 import type { Credential } from "../../src/auth/credentials.js";
-import { isTesseraError, type TesseraError } from "../../src/errors.js";
+import { tesseraErrorOf } from "../support/errors.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 const who = { actor: "cli:tester", surface: "cli" };
@@ -26,15 +26,6 @@ afterEach(async () => {
 
 /** A second store on the same files, as another process would open it. */
 const reopen = () => new AuthStore(stateDir, "main", new AuditLog(auditPath));
-
-async function caught(promise: Promise<unknown>): Promise<TesseraError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isTesseraError(err)) throw new Error(`expected a TesseraError, got ${String(err)}`);
-  return err;
-}
 
 const apiKey = (key = fakeSecret("sk-ant-api03-")): Credential => ({
   type: "api_key",
@@ -93,8 +84,8 @@ describe("round-trip of each credential type", () => {
   });
 
   it("refuses ids that are not <provider>:<name> of the credential's provider", async () => {
-    expect((await caught(store.upsertProfile("work", apiKey(), who))).code).toBe("PROFILE_INVALID");
-    const mismatch = await caught(store.upsertProfile("openai:work", apiKey(), who));
+    expect((await tesseraErrorOf(store.upsertProfile("work", apiKey(), who))).code).toBe("PROFILE_INVALID");
+    const mismatch = await tesseraErrorOf(store.upsertProfile("openai:work", apiKey(), who));
     expect(mismatch.code).toBe("PROFILE_PROVIDER_MISMATCH");
     expect(mismatch.hint).toContain("anthropic:work");
     await expect(stat(store.path)).rejects.toMatchObject({ code: "ENOENT" });
@@ -219,12 +210,12 @@ describe("a damaged auth-profiles.json", () => {
     await writeFile(store.path, bytes);
     const before = await fileId(store.path);
 
-    const onLoad = await caught(store.load());
+    const onLoad = await tesseraErrorOf(store.load());
     expect(onLoad.code).toBe("FILE_CORRUPT");
     expect(onLoad.message).toContain(store.path);
     expect(await readFile(store.path, "utf8")).toBe(bytes);
 
-    const onUpsert = await caught(store.upsertProfile("anthropic:b", apiKey(), who));
+    const onUpsert = await tesseraErrorOf(store.upsertProfile("anthropic:b", apiKey(), who));
     expect(onUpsert.code).toBe("FILE_CORRUPT");
     expect(onUpsert.message).toContain(store.path);
     for (const attempt of [
@@ -232,7 +223,7 @@ describe("a damaged auth-profiles.json", () => {
       () => store.setOrder("anthropic", ["anthropic:a"], who),
       () => store.clearOrder("anthropic", who),
     ]) {
-      expect((await caught(attempt())).code).toBe("FILE_CORRUPT");
+      expect((await tesseraErrorOf(attempt())).code).toBe("FILE_CORRUPT");
     }
 
     expect(await readFile(store.path, "utf8")).toBe(bytes);
@@ -250,11 +241,11 @@ describe("a damaged auth-profiles.json", () => {
       profiles: { "anthropic:a": { type: "api_key", provider: "anthropic", token: secret } },
     });
     await writeFile(store.path, bytes);
-    const onLoad = await caught(store.load());
+    const onLoad = await tesseraErrorOf(store.load());
     expect(onLoad.code).toBe("FILE_INVALID");
     expect(onLoad.message).toContain(store.path);
     expect(onLoad.message).toContain("profiles.anthropic:a.key");
-    const onUpsert = await caught(store.upsertProfile("anthropic:b", apiKey(), who));
+    const onUpsert = await tesseraErrorOf(store.upsertProfile("anthropic:b", apiKey(), who));
     expect(onUpsert.code).toBe("FILE_INVALID");
     expect(await readFile(store.path, "utf8")).toBe(bytes);
     for (const err of [onLoad, onUpsert]) expectNoSecretIn(`${err.message}\n${err.hint}`, [secret]);
@@ -310,7 +301,7 @@ describe("removeProfile", () => {
   it("names the known profiles when the id is unknown, and writes nothing", async () => {
     await store.upsertProfile("anthropic:a", apiKey(), who);
     const before = await fileId(store.path);
-    const err = await caught(store.removeProfile("anthropic:zzz", who));
+    const err = await tesseraErrorOf(store.removeProfile("anthropic:zzz", who));
     expect(err.code).toBe("PROFILE_NOT_FOUND");
     expect(err.message).toContain("anthropic:zzz");
     expect(err.message).toContain("anthropic:a");
@@ -341,7 +332,7 @@ describe("order get/set/clear", () => {
   });
 
   it("refuses an unknown id, naming it and the provider's profiles", async () => {
-    const err = await caught(store.setOrder("anthropic", ["anthropic:a", "anthropic:nope"], who));
+    const err = await tesseraErrorOf(store.setOrder("anthropic", ["anthropic:a", "anthropic:nope"], who));
     expect(err.code).toBe("PROFILE_NOT_FOUND");
     expect(err.message).toContain("anthropic:nope");
     expect(err.message).toContain("anthropic:a, anthropic:b");
@@ -350,7 +341,7 @@ describe("order get/set/clear", () => {
   });
 
   it("refuses a profile of another provider, listing the right ones", async () => {
-    const err = await caught(store.setOrder("anthropic", ["anthropic:a", "openrouter:default"], who));
+    const err = await tesseraErrorOf(store.setOrder("anthropic", ["anthropic:a", "openrouter:default"], who));
     expect(err.code).toBe("PROFILE_PROVIDER_MISMATCH");
     expect(err.message).toContain("openrouter:default is for openrouter, not anthropic");
     expect(err.hint).toContain("anthropic:a, anthropic:b");
@@ -358,7 +349,7 @@ describe("order get/set/clear", () => {
   });
 
   it("refuses an empty list with the usage", async () => {
-    const err = await caught(store.setOrder("anthropic", [" ", ""], who));
+    const err = await tesseraErrorOf(store.setOrder("anthropic", [" ", ""], who));
     expect(err.code).toBe("USAGE");
     expect(err.hint).toContain("tessera models auth order set --provider anthropic");
   });
@@ -425,8 +416,8 @@ describe("the audit log", () => {
   });
 
   it("gets no line for a change that was refused", async () => {
-    await caught(store.removeProfile("anthropic:none", who));
-    await caught(store.setOrder("anthropic", ["anthropic:none"], who));
+    await tesseraErrorOf(store.removeProfile("anthropic:none", who));
+    await tesseraErrorOf(store.setOrder("anthropic", ["anthropic:none"], who));
     expect(await auditText()).toBe("");
   });
 });

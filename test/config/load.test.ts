@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inspectConfig, loadConfig, objectAt, updateConfigFile } from "../../src/config/load.js";
 import { ConfigSchema } from "../../src/config/schema.js";
-import { isTesseraError, type TesseraError } from "../../src/errors.js";
+import { tesseraErrorOf } from "../support/errors.js";
 
 let dir: string;
 let path: string;
@@ -16,15 +16,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function thrown(promise: Promise<unknown>): Promise<TesseraError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isTesseraError(err)) throw new Error(`expected a TesseraError, got ${String(err)}`);
-  return err;
-}
 
 const LEGACY = {
   models: { default: "anthropic/claude-opus-4-5" },
@@ -50,7 +41,7 @@ describe("loadConfig / inspectConfig", () => {
 
   it("stops on an invalid file with every problem as `path: message`, naming the file", async () => {
     await writeFile(path, JSON.stringify({ channels: { telegram: { allowFrom: [1], colour: "red" } } }));
-    const err = await thrown(loadConfig(path));
+    const err = await tesseraErrorOf(loadConfig(path));
     expect(err.code).toBe("CONFIG_INVALID");
     expect(err.message).toContain(path);
     expect(err.message).toMatch(/\n {2}channels\.telegram\.allowFrom\.0: .*expected string/);
@@ -66,7 +57,7 @@ describe("loadConfig / inspectConfig", () => {
     const inspection = await inspectConfig(path);
     expect(inspection.unparsable).toBe(true);
     expect(inspection.problems).toEqual([expect.stringMatching(/^\(root\): not valid JSON: /)]);
-    const err = await thrown(loadConfig(path));
+    const err = await tesseraErrorOf(loadConfig(path));
     expect(err.code).toBe("CONFIG_PARSE");
     expect(err.message).toContain(path);
     expect(err.message).toContain("not valid JSON");
@@ -75,7 +66,7 @@ describe("loadConfig / inspectConfig", () => {
   it("refuses JSON that is not an object", async () => {
     await writeFile(path, "[1, 2]");
     expect((await inspectConfig(path)).problems).toEqual(["(root): expected a JSON object"]);
-    expect((await thrown(loadConfig(path))).code).toBe("CONFIG_INVALID");
+    expect((await tesseraErrorOf(loadConfig(path))).code).toBe("CONFIG_INVALID");
   });
 });
 
@@ -160,7 +151,7 @@ describe("updateConfigFile", () => {
   it("refuses an edit that would make the config invalid and leaves the file as it was", async () => {
     const text = `${JSON.stringify(original, null, 2)}\n`;
     await writeFile(path, text);
-    const err = await thrown(
+    const err = await tesseraErrorOf(
       updateConfigFile(path, (raw) => {
         objectAt(raw, "channels", "telegram").allowFrom = [42];
       }),
@@ -254,7 +245,7 @@ describe("updateConfigFile", () => {
   it("refuses to edit a file that is not JSON and leaves its bytes", async () => {
     const text = "{ not json";
     await writeFile(path, text);
-    const err = await thrown(
+    const err = await tesseraErrorOf(
       updateConfigFile(path, (raw) => {
         raw.models = {};
       }),

@@ -1,37 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthStore } from "../../src/auth/auth-store.js";
 import { sessionsPath } from "../../src/config/paths.js";
+import { chat } from "../support/run-chat.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
-
-const BIN = join(import.meta.dirname, "..", "..", "bin", "tessera.js");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tessera chat …` as a child process with `input` piped to stdin (not a TTY). */
-function chat(env: NodeJS.ProcessEnv, input: string, args: string[] = []): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "chat", ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 describe("tessera chat (console adapter, end to end)", () => {
   let dir: string;

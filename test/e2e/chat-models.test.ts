@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ import { type AnthropicFake, credentialOf, startAnthropicFake } from "../fakes/a
 import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
 import { lastUserText } from "../fakes/chat-fake.js";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-chat-server.js";
+import { chat } from "../support/run-chat.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 const run = promisify(execFile);
@@ -29,23 +30,6 @@ let oauth: OAuthFake;
 let dir: string;
 let home: string;
 let env: NodeJS.ProcessEnv;
-
-function chat(input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "chat"], { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 beforeAll(async () => {
   anthropic = await startAnthropicFake();
@@ -118,7 +102,7 @@ async function writeClaudeCode(expiresAt: number) {
 
 describe("plain messages through tessera chat reach the model with the resolved credential", () => {
   it("answers a plain message with the first credential in order", async () => {
-    const out = await chat("hello model\n");
+    const out = await chat(env, "hello model\n");
     expect(out.code).toBe(0);
     expect(out.stdout).toContain("echo: hello model");
     expect(anthropic.requests.map((r) => credentialOf(r))).toEqual([
@@ -128,7 +112,7 @@ describe("plain messages through tessera chat reach the model with the resolved 
   });
 
   it("after /model sonnet@anthropic:work the provider sees exactly the work key", async () => {
-    const out = await chat("/model sonnet@anthropic:work\nwho answers?\n");
+    const out = await chat(env, "/model sonnet@anthropic:work\nwho answers?\n");
     expect(out.stdout).toContain("echo: who answers?");
     expect(anthropic.requests).toHaveLength(1);
     const req = anthropic.requests[0]!;
@@ -140,7 +124,7 @@ describe("plain messages through tessera chat reach the model with the resolved 
 
   it("after /model @anthropic:claude-cli the provider sees the Bearer token and the oauth beta header", async () => {
     await writeClaudeCode(Date.now() + 8 * 3_600_000);
-    const out = await chat("/model @anthropic:claude-cli\nvia subscription\n");
+    const out = await chat(env, "/model @anthropic:claude-cli\nvia subscription\n");
     expect(out.stdout).toContain("echo: via subscription");
     const req = anthropic.requests.at(-1)!;
     expect(credentialOf(req)).toEqual({ kind: "bearer", value: claudeAccess, beta: "oauth-2025-04-20" });
@@ -149,7 +133,7 @@ describe("plain messages through tessera chat reach the model with the resolved 
   });
 
   it("routes an OpenRouter model to {baseUrl}/chat/completions with its own key", async () => {
-    const out = await chat("/model router\nhi router\n");
+    const out = await chat(env, "/model router\nhi router\n");
     expect(out.stdout).toContain("echo: hi router");
     expect(openrouter.requests[0]!.path).toBe("/api/v1/chat/completions");
     expect(openrouter.requests[0]!.headers.authorization).toBe(`Bearer ${openrouterKey}`);
@@ -159,7 +143,7 @@ describe("plain messages through tessera chat reach the model with the resolved 
   it("a failed refresh marks needs-reauth, the reply says what to do, and models status --check exits 1", async () => {
     // Claude Code's refresh token is unknown to the token endpoint: the refresh fails with invalid_grant.
     await writeClaudeCode(Date.now() - 60_000);
-    const out = await chat("/model @anthropic:claude-cli\nplease answer\n");
+    const out = await chat(env, "/model @anthropic:claude-cli\nplease answer\n");
     expect(out.stdout).toMatch(/invalid_grant/);
     expect(out.stdout).toMatch(/run `claude` and log in again/);
     expect(anthropic.requests).toHaveLength(0);

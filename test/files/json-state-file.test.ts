@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isTesseraError, type TesseraError } from "../../src/errors.js";
 import { JsonStateFile, serialize } from "../../src/files/json-state-file.js";
+import { tesseraErrorOf } from "../support/errors.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 const Schema = z.looseObject({
@@ -28,15 +28,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-async function caught(promise: Promise<unknown>): Promise<TesseraError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isTesseraError(err)) throw new Error(`expected a TesseraError, got ${String(err)}`);
-  return err;
-}
 
 const modeOf = async (p: string) => (await stat(p)).mode & 0o777;
 
@@ -64,12 +55,12 @@ describe("a corrupt file", () => {
     await writeFile(path, bytes);
     const before = await stat(path);
 
-    const onRead = await caught(file.read());
+    const onRead = await tesseraErrorOf(file.read());
     expect(onRead.code).toBe("FILE_CORRUPT");
     expect(onRead.message).toContain(path);
     expect(onRead.hint).toBeTruthy();
 
-    const onUpdate = await caught(
+    const onUpdate = await tesseraErrorOf(
       file.update((d) => {
         d.items.push("would-overwrite");
       }),
@@ -91,7 +82,7 @@ describe("a corrupt file", () => {
     const secret = fakeSecret("tok_");
     // An unquoted value: V8's own message would be `Unexpected token … "{"items": tok_…"… is not valid JSON`.
     await writeFile(path, `{"items": ${secret}}`);
-    const err = await caught(file.read());
+    const err = await tesseraErrorOf(file.read());
     expect(err.code).toBe("FILE_CORRUPT");
     expectNoSecretIn(`${err.message}\n${err.hint}`, [secret]);
   });
@@ -99,15 +90,15 @@ describe("a corrupt file", () => {
   it("says where the damage is", async () => {
     await mkdir(dir, { recursive: true });
     await writeFile(path, '{\n  "version": 1,\n  "items": ["a" "b"]\n}\n');
-    const err = await caught(file.read());
+    const err = await tesseraErrorOf(file.read());
     expect(err.message).toContain("after array element at line 3 column 17");
   });
 
   it("an empty file is corrupt, not empty data", async () => {
     await mkdir(dir, { recursive: true });
     await writeFile(path, "");
-    expect((await caught(file.read())).code).toBe("FILE_CORRUPT");
-    expect((await caught(file.update(() => {}))).code).toBe("FILE_CORRUPT");
+    expect((await tesseraErrorOf(file.read())).code).toBe("FILE_CORRUPT");
+    expect((await tesseraErrorOf(file.update(() => {}))).code).toBe("FILE_CORRUPT");
     expect(await readFile(path, "utf8")).toBe("");
   });
 });
@@ -118,12 +109,12 @@ describe("a file that parses but does not match the schema", () => {
     const secret = fakeSecret("sk-ant-api03-");
     const bytes = JSON.stringify({ version: "one", items: [secret, 7] });
     await writeFile(path, bytes);
-    const onRead = await caught(file.read());
+    const onRead = await tesseraErrorOf(file.read());
     expect(onRead.code).toBe("FILE_INVALID");
     expect(onRead.message).toContain(path);
     expect(onRead.message).toContain("version:");
     expect(onRead.message).toContain("items.1:");
-    const onUpdate = await caught(
+    const onUpdate = await tesseraErrorOf(
       file.update((d) => {
         d.version = 1;
       }),
@@ -203,7 +194,7 @@ describe("JsonStateFile.update", () => {
       d.items.push("a");
     });
     const bytes = await readFile(path, "utf8");
-    const err = await caught(
+    const err = await tesseraErrorOf(
       file.update((d) => {
         (d as { version: unknown }).version = "broken";
       }),

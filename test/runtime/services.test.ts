@@ -10,6 +10,7 @@ import {
   statusReportFor,
   syncClaudeCodeIfEnabled,
 } from "../../src/runtime/services.js";
+import { tesseraErrorOf } from "../support/errors.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 let stateDir: string;
@@ -33,15 +34,6 @@ function caught(fn: () => unknown): TesseraError {
     throw err;
   }
   throw new Error("expected a TesseraError");
-}
-
-async function rejected(promise: Promise<unknown>): Promise<TesseraError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isTesseraError(err)) throw new Error(`expected a TesseraError, got ${String(err)}`);
-  return err;
 }
 
 const writeConfig = (raw: unknown, path = join(stateDir, "config.json")) =>
@@ -117,13 +109,13 @@ describe("openAgentServices", () => {
   });
 
   it("refuses an unknown agent", async () => {
-    const err = await rejected(openAgentServices({ stateDir, processEnv, agent: "nobody" }));
+    const err = await tesseraErrorOf(openAgentServices({ stateDir, processEnv, agent: "nobody" }));
     expect(err.code).toBe("AGENT_UNKNOWN");
   });
 
   it("stops on an invalid config with its problems", async () => {
     await writeConfig({ models: { defualt: "x" } });
-    const err = await rejected(openAgentServices({ stateDir, processEnv }));
+    const err = await tesseraErrorOf(openAgentServices({ stateDir, processEnv }));
     expect(err.code).toBe("CONFIG_INVALID");
     expect(err.message).toContain("models.defualt: unknown key");
   });
@@ -179,7 +171,7 @@ describe("statusReportFor", () => {
 
   it("refuses a bad --warn-within with the accepted forms", async () => {
     const services = await openAgentServices({ stateDir, processEnv });
-    const err = await rejected(statusReportFor(services, { warnWithin: "soon" }));
+    const err = await tesseraErrorOf(statusReportFor(services, { warnWithin: "soon" }));
     expect(err.code).toBe("DURATION_INVALID");
     expect(err.hint).toMatch(/24h|12h/);
   });

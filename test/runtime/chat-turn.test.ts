@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatTurnHandler } from "../../src/runtime/chat-turn.js";
+import {
+  type AnthropicFake,
+  anthropicReplies,
+  startAnthropicFake,
+} from "../fakes/anthropic-messages-server.js";
+import { lastUserText } from "../fakes/chat-fake.js";
+import { type ChatFixture, chatFixture } from "../router/chat-fixture.js";
+import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
+
+const key = fakeSecret("sk-ant-api03-");
+const backup = fakeSecret("sk-ant-api03-");
+let anthropic: AnthropicFake;
+let fx: ChatFixture;
+
+beforeAll(async () => {
+  process.env.TESSERA_PROVIDER_RETRIES = "0";
+  anthropic = await startAnthropicFake({ replyText: (req) => `**not markup** ${lastUserText(req.body)}` });
+  fx = await chatFixture({
+    config: {
+      access: { owners: ["telegram:1"] },
+      channels: { telegram: { enabled: true, allowFrom: ["2"] } },
+      models: { providers: { anthropic: { baseUrl: anthropic.url } } },
+      auth: { claudeCode: { sync: false } },
+    },
+    profiles: {
+      "anthropic:main": { type: "api_key", provider: "anthropic", key },
+      "anthropic:spare": { type: "api_key", provider: "anthropic", key: backup },
+    },
+  });
+  fx.secrets.push(key, backup);
+  // A fixed order: by default the least recently used credential goes first, which would rotate.
+  await fx.services.store.setOrder("anthropic", ["anthropic:main", "anthropic:spare"], {
+    actor: "test",
+    surface: "test",
+  });
+});
+afterAll(async () => {
+  await fx.cleanup();
+  await anthropic.close();
+});
+
+const dm = (senderId: string, text: string) => ({
+  message: {
+    channel: "telegram" as const,
+    chatId: senderId,
+    chatType: "dm" as const,
+    senderId,
+    text,
+    addressed: true,
+  },
+  sessionKey: `agent:main:telegram:dm:${senderId}`,
+  isOwner: senderId === "1",
+});
+
+describe("chatTurnHandler", () => {
+  it("answers in plain format (model output is never read as markup)", async () => {
+    const handler = chatTurnHandler({ services: fx.services, sessions: fx.sessions });
+    const reply = await handler(dm("1", "hello"));
+    expect(reply).toEqual({ text: "**not markup** hello", format: "plain" });
+  });
+
+  it("tells an owner which credential answered after a failover, and a non-owner only that a backup did", async () => {
+    const handler = chatTurnHandler({ services: fx.services, sessions: fx.sessions });
+    anthropic.nextReplyFor(key, anthropicReplies.rateLimited(5));
+    const owner = await handler(dm("1", "one"));
+    expect(owner.text).toMatch(/answered with anthropic:spare \(anthropic:main: rate limited/);
+    anthropic.resetScript();
+    anthropic.onCredential(backup, anthropicReplies.rateLimited(5));
+    anthropic.nextReplyFor(key, anthropicReplies.invalidApiKey());
+    const stranger = await handler(dm("2", "two"));
+    expect(stranger.text).not.toMatch(/anthropic:/);
+    expect(stranger.text).toMatch(/owner can see why with `tessera models status`/);
+    for (const text of [owner.text, stranger.text]) expectNoSecretIn(text, [key, backup]);
+  });
+});
