@@ -170,6 +170,21 @@ function buildVariants(log) {
  * that entry point instead of building the two variants.
  * @param {{ runs?: number, rssRuns?: number, warmup?: number, log?: (line: string) => void }} [opts]
  */
+/**
+ * What the profile says about the remaining gap (measured 2026-11-22 on Node 20.20; re-check when the
+ * numbers move). Kept with the benchmark so the figures and their explanation travel together.
+ */
+const ANALYSIS = [
+  "Where the time goes (CPU profile at 50 µs, bundled build, ~80 ms in all): compiling the three",
+  "bundled files (~8 ms), Node's own internal modules (~6 ms), zod building its schemas and parsing",
+  "the config, store and state files (~14 ms), garbage collection (~7 ms), commander and the command",
+  "declarations (~6 ms), Node's bootstrap and ESM loader (the rest). Bundling removed ~80 ms of",
+  "per-file ESM loading. An experiment with a V8 startup snapshot holding every module already",
+  "evaluated gave the same ~72 ms minimum: execution, not loading, is what remains, so on Node 20",
+  "the ≤ 1.5× target would need dropping zod validation or commander from this path, which the",
+  "house rules forbid. For scale: the reference gateway takes over 2 s and ~290 MiB for this command.",
+].join("\n");
+
 export async function run(opts = {}) {
   const runs = opts.runs ?? 40;
   const rssRuns = opts.rssRuns ?? 10;
@@ -237,6 +252,8 @@ export async function run(opts = {}) {
       "",
       `Target (issue 3), for ${shipped.command}: wall ratio ≤ 1.5 — ${fmtRatio(shipped.wallRatio)}, ${verdict(shipped.wallRatio)};`,
       `peak RSS ≤ 1.5× — ${fmtRatio(shipped.rssRatio)}, ${verdict(shipped.rssRatio)}.`,
+      "",
+      ANALYSIS,
       "",
     ].join("\n");
     return { name, markdown, rows };

@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AuthStore } from "../../src/auth/auth-store.js";
-import { type AnthropicFake, credentialOf, startAnthropicFake } from "../fakes/anthropic-messages-server.js";
+import {
+  type AnthropicFake,
+  anthropicReplies,
+  credentialOf,
+  startAnthropicFake,
+} from "../fakes/anthropic-messages-server.js";
 import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
 import { lastUserText } from "../fakes/chat-fake.js";
 import { type OpenAIFake, startOpenAIFake } from "../fakes/openai-chat-server.js";
@@ -130,6 +135,26 @@ describe("plain messages through tessera chat reach the model with the resolved 
     expect(credentialOf(req)).toEqual({ kind: "bearer", value: claudeAccess, beta: "oauth-2025-04-20" });
     expect(req.headers["x-api-key"]).toBeUndefined();
     expectNoSecretIn(out.stdout + out.stderr, secrets);
+  });
+
+  it("fails over on a 429 without a pin and says so; with a pin it shows the error and the fix", async () => {
+    anthropic.nextReplyFor(defaultKey, anthropicReplies.rateLimited(120));
+    const free = await chat(env, "first try\n");
+    expect(free.stdout).toContain("echo: first try");
+    expect(free.stdout).toMatch(
+      /answered with anthropic:work \(anthropic:default: rate limited, retry after 2m\)/,
+    );
+    const state = JSON.parse(
+      await readFile(join(dir, "state", "agents", "main", "agent", "auth-state.json"), "utf8"),
+    );
+    expect(state.usage["anthropic:default"].cooldownUntil - Date.now()).toBeGreaterThan(100_000);
+    anthropic.requests.length = 0;
+    anthropic.nextReplyFor(workKey, anthropicReplies.rateLimited(30));
+    const pinned = await chat(env, "/model @anthropic:work\nsecond try\n");
+    expect(pinned.stdout).toMatch(/pinned to anthropic:work; pins never fail over/);
+    expect(pinned.stdout).toMatch(/fix: /);
+    expect(anthropic.requests.map((r) => credentialOf(r)?.value)).toEqual([workKey]);
+    expectNoSecretIn(free.stdout + free.stderr + pinned.stdout + pinned.stderr, secrets);
   });
 
   it("routes an OpenRouter model to {baseUrl}/chat/completions with its own key", async () => {
