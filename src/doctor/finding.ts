@@ -44,18 +44,11 @@ export interface Finding {
   repair?: Repair;
 }
 
-/** A finding as `--json` prints it: the repair reduced to what it would do. */
-export interface FindingJson {
-  check: string;
-  severity: Severity;
-  what: string;
-  fix: string;
-  path?: string;
-  agent?: string;
-  profileId?: string;
-  /** What `tessera doctor --fix` does about it; null when it needs a person. */
-  autoFix: string | null;
-}
+/**
+ * A finding as `--json` prints it: the repair reduced to what it would do (`autoFix`, null when it
+ * needs a person), and no internal key.
+ */
+export type FindingJson = Omit<Finding, "key" | "repair"> & { autoFix: string | null };
 
 export function findingToJson(finding: Finding): FindingJson {
   const { repair, key: _key, ...rest } = finding;
