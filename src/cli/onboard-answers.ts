@@ -1,3 +1,4 @@
+import type { OAuthCredential } from "../auth/credentials.js";
 import { TesseraError } from "../errors.js";
 
 /** The providers onboarding offers; others are configured by hand (`models.providers`). */
@@ -38,7 +39,9 @@ export type AuthMethod = "api-key" | "setup-token" | "skip";
 export interface CredentialAnswer {
   provider: OnboardProvider;
   profileId: string;
-  type: "api_key" | "token";
+  type: "api_key" | "token" | "oauth";
+  /** An oauth credential the wizard's login already obtained (type `oauth` only). */
+  oauth?: OAuthCredential;
   /** The secret to store; undefined keeps the profile already stored under `profileId`. */
   secret?: string;
   /** Epoch ms (setup-tokens only). */

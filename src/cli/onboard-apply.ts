@@ -44,10 +44,18 @@ export async function applyOnboarding(
   for (const edit of edits) changes.push({ area: "config", what: edit.describe, changed: true });
 
   if (answers.credential) {
-    const { provider, profileId, type, secret, expires } = answers.credential;
+    const { provider, profileId, type, secret, expires, oauth } = answers.credential;
     const store = new AuthStore(paths.stateDir, answers.agent, new AuditLog(paths.auditPath));
     const existing = (await store.profilesFile.read()).profiles[profileId];
-    if (secret === undefined) {
+    if (oauth) {
+      // A login just happened: its tokens are new by definition.
+      const { created } = await store.upsertProfile(profileId, { ...oauth, origin: "onboard" }, who);
+      changes.push({
+        area: "store",
+        what: `${profileId} ${created ? "added" : "replaced"} (${describe(oauth)}) for agent ${answers.agent}`,
+        changed: true,
+      });
+    } else if (secret === undefined) {
       changes.push({ area: "store", what: `${profileId} kept (${describe(existing)})`, changed: false });
     } else if (existing && existing.type === type && secretOf(existing) === secret) {
       changes.push({ area: "store", what: `${profileId} unchanged (${describe(existing)})`, changed: false });
@@ -55,7 +63,7 @@ export async function applyOnboarding(
       const credential: Credential =
         type === "api_key"
           ? { type, provider, key: secret, origin: "onboard" }
-          : { type, provider, token: secret, ...(expires ? { expires } : {}), origin: "onboard" };
+          : { type: "token", provider, token: secret, ...(expires ? { expires } : {}), origin: "onboard" };
       const { created } = await store.upsertProfile(profileId, credential, who);
       changes.push({
         area: "store",

@@ -1,9 +1,11 @@
 import { secretOf } from "../auth/credentials.js";
 import { maskSecret } from "../auth/mask.js";
+import { exchangeAuthCode, parseAuthCodePaste, startPkceLogin } from "../auth/oauth-login.js";
 import { parseDuration } from "../config/duration.js";
 import { BOT_TOKEN_SOURCE, looksLikeBotToken } from "../doctor/bot-token-shape.js";
 import { isTesseraError } from "../errors.js";
 import { listCatalog } from "../models/catalog.js";
+import { ANTHROPIC_OAUTH_TOKEN_URL, providerInfo } from "../models/provider-catalog.js";
 import type { CliContext } from "./cli-context.js";
 import {
   type ChannelAnswer,
@@ -87,7 +89,7 @@ export async function runOnboardWizard(
   let credential: CredentialAnswer | undefined;
   let model: string | undefined;
   if (provider !== "") {
-    credential = await askCredential(p, io, ask, provider, stored);
+    credential = await askCredential(p, io, ask, provider, stored, state);
     model = await askModel(p, io, ask, state, provider);
   }
   const telegram = await askChannel(p, io, ask, state, "telegram");
@@ -126,16 +128,16 @@ async function askCredential(
   ask: Ask,
   provider: OnboardProvider,
   stored: OnboardState["storedProfiles"],
+  state: OnboardState,
 ): Promise<CredentialAnswer | undefined> {
   const profileId = `${provider}:default`;
   const existing = stored[profileId];
   const options: { value: string; label: string; hint?: string }[] = [{ value: "api_key", label: "API key" }];
   if (provider === "anthropic")
-    options.push({
-      value: "token",
-      label: "setup-token",
-      hint: "from `claude setup-token` (Claude subscription)",
-    });
+    options.push(
+      { value: "token", label: "setup-token", hint: "from `claude setup-token` (Claude subscription)" },
+      { value: "login", label: "log in (OAuth)", hint: "open a URL on any machine, paste the code back" },
+    );
   if (existing && existing.type !== "oauth")
     options.push({
       value: "keep",
@@ -149,6 +151,7 @@ async function askCredential(
   if (method === "skip") return undefined;
   if (method === "keep" && existing)
     return { provider, profileId, type: existing.type as "api_key" | "token" };
+  if (method === "login") return loginAnswer(p, io, ask, state);
   const type = method === "token" ? "token" : "api_key";
   if (type === "token")
     p.note(
@@ -177,6 +180,31 @@ async function askCredential(
     if (span) expires = Date.now() + parseDuration(span, "expiry");
   }
   return { provider, profileId, type, secret: joinPastedSecret(raw), expires };
+}
+
+/**
+ * The OAuth (PKCE) login inside the wizard, the same flow as `tessera models auth login`: the URL
+ * can be opened on any machine, the pasted `code#state` is checked against this attempt before
+ * anything is sent, and the tokens never appear on screen.
+ */
+async function loginAnswer(p: Prompts, io: Io, ask: Ask, state: OnboardState): Promise<CredentialAnswer> {
+  const login = startPkceLogin();
+  p.note(
+    `Open this URL in a browser (on any machine) and log in:\n\n${login.url}`,
+    "Log in to Anthropic",
+    io,
+  );
+  const pasted = await ask(
+    p.password({
+      ...io,
+      message: "Paste the code the page shows (code#state)",
+      validate: (v) => validationMessage(() => parseAuthCodePaste(v ?? "", login.state)),
+    }),
+  );
+  const { code } = parseAuthCodePaste(pasted, login.state);
+  const tokenUrl = providerInfo(state.config, "anthropic")?.oauthTokenUrl ?? ANTHROPIC_OAUTH_TOKEN_URL;
+  const oauth = await exchangeAuthCode({ tokenUrl, code, state: login.state, verifier: login.verifier });
+  return { provider: "anthropic", profileId: `anthropic:${oauth.email ?? "default"}`, type: "oauth", oauth };
 }
 
 async function askModel(p: Prompts, io: Io, ask: Ask, state: OnboardState, provider: OnboardProvider) {

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 import { CLI, type CliResult, createSandbox, modeOf, REPO_ROOT, type Sandbox } from "./models-harness.js";
 
@@ -260,6 +261,53 @@ describe("tessera onboard (wizard)", () => {
   });
 });
 
+describe("tessera onboard (wizard) with an OAuth login", () => {
+  let oauth: OAuthFake;
+  beforeEach(async () => {
+    oauth = await startOAuthFake();
+  });
+  afterEach(() => oauth.close());
+
+  it("logs in with PKCE: the pasted code#state is exchanged and stored as anthropic:<email>", async () => {
+    await sb.writeConfig({ models: { providers: { anthropic: { oauthTokenUrl: oauth.tokenUrl } } } });
+    const code = fakeSecret("code-", 40);
+    const answerWithCode = (output: string) => {
+      // The URL is printed inside a box; take its query from the raw terminal output.
+      const flat = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/[│\s]+/g, "");
+      const state = /[?&]state=([A-Za-z0-9_-]+)/.exec(flat)?.[1] ?? "";
+      const challenge = /[?&]code_challenge=([A-Za-z0-9_-]+)/.exec(flat)?.[1] ?? "";
+      oauth.registerAuthCode({ code, codeChallenge: challenge, state, email: "me@example.com" });
+      return `${code}#${state}\r`;
+    };
+    const steps = [
+      { waitFor: "Which agent", send: "\r" },
+      { waitFor: "Which model provider", send: "\r" }, // anthropic
+      { waitFor: "How does Tessera authenticate", send: "\x1b[B\x1b[B\r" }, // log in (OAuth)
+      { waitFor: "Paste the code", send: answerWithCode },
+      { waitFor: "Default model", send: "\r" },
+      { waitFor: "Use telegram?", send: "n" },
+      { waitFor: "Use discord?", send: "n" },
+      { waitFor: "Owners to add", send: "\r" },
+      { waitFor: "Write these settings?", send: "\r" },
+    ];
+    const result = await runWizard(sb.env, steps);
+    expect(result.code, result.output).toBe(0);
+    expect(oauth.countCalls("authorization_code")).toBe(1);
+    const issued = oauth.issued.at(-1)!;
+    const store = await sb.readJson<{ profiles: Record<string, Record<string, unknown>> }>(sb.profilesPath());
+    expect(store.profiles["anthropic:me@example.com"]).toMatchObject({
+      type: "oauth",
+      access: issued.accessToken,
+      refresh: issued.refreshToken,
+      origin: "onboard",
+    });
+    expect(await sb.readJson(sb.configPath)).toMatchObject({
+      auth: { profiles: { "anthropic:me@example.com": { provider: "anthropic", mode: "oauth" } } },
+    });
+    expectNoSecretIn(result.output, [issued.accessToken, issued.refreshToken]);
+  });
+});
+
 async function snapshot(path: string) {
   const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
   return { path, text, mtime: info.mtimeMs };
@@ -272,7 +320,7 @@ async function snapshot(path: string) {
  */
 function runWizard(
   env: Record<string, string>,
-  steps: { waitFor: string; send: string }[],
+  steps: { waitFor: string; send: string | ((output: string) => string) }[],
 ): Promise<{ code: number | null; output: string }> {
   const command = `stty cols 120 rows 40; exec '${process.execPath}' '${CLI}' onboard`;
   return new Promise((resolve, reject) => {
@@ -284,7 +332,8 @@ function runWizard(
       output += chunk;
       for (let at = output.indexOf(pending[0]?.waitFor ?? "\0", seen); at >= 0 && pending.length > 0; ) {
         seen = at + 1;
-        child.stdin.write(pending.shift()!.send);
+        const { send } = pending.shift()!;
+        child.stdin.write(typeof send === "string" ? send : send(output));
         at = pending.length > 0 ? output.indexOf(pending[0]!.waitFor, seen) : -1;
       }
     });
