@@ -27,8 +27,8 @@ export function parseDuration(input: string, what = "duration"): number {
 }
 
 /**
- * Formats a span for people: `3h`, `2d`, `45m`, `30s`. Rounds down so "expires in 1h" is never a lie;
- * below a minute shows seconds.
+ * Formats a span for people: `3h`, `2d`, `45m`, `30s`. Minutes and hours round down so "expires in
+ * 1h" is never a lie; days (from 48h on) round to the nearest; below a minute shows seconds.
  */
 export function formatSpan(ms: number): string {
   const abs = Math.abs(ms);
@@ -39,7 +39,8 @@ export function formatSpan(ms: number): string {
     const m = Math.floor((abs % 3_600_000) / 60_000);
     return h < 10 && m > 0 ? `${h}h${m}m` : `${h}h`;
   }
-  return `${Math.floor(abs / 86_400_000)}d`;
+  // Days round to the nearest: a token stored with --expires-in 30d reads "30d", not "29d", a moment later.
+  return `${Math.round(abs / 86_400_000)}d`;
 }
 
 /** `expires in 3h` / `expired 2d ago` — the one phrasing every view uses. */

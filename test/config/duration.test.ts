@@ -36,7 +36,7 @@ describe("parseDuration", () => {
 });
 
 describe("formatSpan", () => {
-  it("rounds down, so `expires in 1h` is never a lie", () => {
+  it("rounds minutes and hours down, so `expires in 1h` is never a lie", () => {
     expect(formatSpan(59_999)).toBe("59s");
     expect(formatSpan(MINUTE)).toBe("1m");
     expect(formatSpan(HOUR - 1)).toBe("59m");
@@ -46,6 +46,12 @@ describe("formatSpan", () => {
     expect(formatSpan(48 * HOUR - 1)).toBe("47h");
     expect(formatSpan(48 * HOUR)).toBe("2d");
     expect(formatSpan(-3 * DAY)).toBe("3d");
+  });
+
+  it("rounds days to the nearest, so a token stored for 30d reads 30d a moment later", () => {
+    expect(formatSpan(30 * DAY - 5_000)).toBe("30d");
+    expect(formatSpan(2 * DAY + 11 * HOUR)).toBe("2d");
+    expect(formatSpan(2 * DAY + 13 * HOUR)).toBe("3d");
   });
 });
 
