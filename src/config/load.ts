@@ -30,26 +30,46 @@ export async function inspectConfig(path: string): Promise<ConfigInspection> {
   if (text === undefined) {
     return { path, exists: false, config: ConfigSchema.parse({}), problems: [], notices: [] };
   }
+  const parsed = parseConfigText(text);
+  if (!parsed.ok)
+    return { path, exists: true, problems: [parsed.problem], notices: [], unparsable: parsed.unparsable };
+  return { path, exists: true, raw: parsed.raw, ...validateRawConfig(parsed.raw) };
+}
+
+/** The file's text as a JSON object, or the one `(root): …` problem that stops it from being one. */
+function parseConfigText(
+  text: string,
+): { ok: true; raw: Record<string, unknown> } | { ok: false; problem: string; unparsable: boolean } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     return {
-      path,
-      exists: true,
-      problems: [`(root): not valid JSON: ${describeJsonSyntaxError(err, text)}`],
-      notices: [],
+      ok: false,
+      problem: `(root): not valid JSON: ${describeJsonSyntaxError(err, text)}`,
       unparsable: true,
     };
   }
-  if (!isRecord(raw)) {
-    return { path, exists: true, problems: ["(root): expected a JSON object"], notices: [] };
-  }
+  return isRecord(raw)
+    ? { ok: true, raw }
+    : { ok: false, problem: "(root): expected a JSON object", unparsable: false };
+}
+
+/**
+ * Migrates a copy of the raw config in memory and validates it, as every load does; the raw object
+ * itself is left as written. `config` is undefined when `problems` has lines.
+ */
+function validateRawConfig(raw: Record<string, unknown>): {
+  config?: Config;
+  problems: string[];
+  notices: string[];
+} {
   const migrated = structuredClone(raw);
   const notices = migrateConfig(migrated);
   const parsed = ConfigSchema.safeParse(migrated);
-  if (!parsed.success) return { path, exists: true, raw, problems: formatIssues(parsed.error), notices };
-  return { path, exists: true, raw, config: parsed.data, problems: [], notices };
+  return parsed.success
+    ? { config: parsed.data, problems: [], notices }
+    : { problems: formatIssues(parsed.error), notices };
 }
 
 /**
@@ -87,29 +107,25 @@ export async function updateConfigFile(
     path,
     async (assertHeld) => {
       const text = await readTextIfExists(path);
-      let raw: unknown = {};
+      let raw: Record<string, unknown> = {};
       if (text !== undefined) {
-        try {
-          raw = JSON.parse(text);
-        } catch (err) {
+        const parsed = parseConfigText(text);
+        if (!parsed.ok) {
           throw new TesseraError(
-            "CONFIG_PARSE",
-            `${path} is not valid JSON (${describeJsonSyntaxError(err, text)}); it was left untouched`,
+            parsed.unparsable ? "CONFIG_PARSE" : "CONFIG_INVALID",
+            `${path}: ${parsed.problem}; it was left untouched`,
             `fix the file by hand, or run \`tessera doctor --fix\` to move it aside`,
           );
         }
+        raw = parsed.raw;
       }
-      if (!isRecord(raw))
-        throw new TesseraError("CONFIG_INVALID", `${path}: (root): expected a JSON object`, `fix ${path}`);
       const before = JSON.stringify(raw);
       edit(raw);
-      const migrated = structuredClone(raw);
-      migrateConfig(migrated);
-      const parsed = ConfigSchema.safeParse(migrated);
-      if (!parsed.success) {
+      const checked = validateRawConfig(raw);
+      if (!checked.config) {
         throw new TesseraError(
           "CONFIG_INVALID",
-          `the change would make ${path} invalid:\n  ${formatIssues(parsed.error).join("\n  ")}`,
+          `the change would make ${path} invalid:\n  ${checked.problems.join("\n  ")}`,
           `fix ${path} first (\`tessera doctor\` lists the problems)`,
         );
       }
@@ -117,7 +133,7 @@ export async function updateConfigFile(
         assertHeld();
         await writeFileAtomic(path, `${JSON.stringify(raw, null, indentOf(text))}\n`, { foreignDir });
       }
-      return parsed.data;
+      return checked.config;
     },
     { foreignDir },
   );
