@@ -76,6 +76,16 @@ export function applyFailure(
 
 /** A success clears cooldowns and marks but keeps the counters, so a flapping key still escalates. */
 export function applySuccess(usage: ProfileUsage, now: number): ProfileUsage {
+  return { ...withoutMarks(usage), lastUsed: now };
+}
+
+/** Whether a cooldown, billing pause or needs-reauth mark is set (expired ones included). */
+export function hasMarks(usage: ProfileUsage | undefined): boolean {
+  return Boolean(usage?.cooldownUntil || usage?.disabledUntil || usage?.needsReauth);
+}
+
+/** The usage with its cooldown, billing pause and needs-reauth mark removed. */
+export function withoutMarks(usage: ProfileUsage): ProfileUsage {
   const { cooldownUntil: _c, disabledUntil: _d, disabledReason: _r, needsReauth: _n, ...rest } = usage;
-  return { ...rest, lastUsed: now };
+  return rest;
 }

@@ -9,6 +9,8 @@ import {
   applySuccess,
   emptyAuthState,
   type FailureReason,
+  hasMarks,
+  withoutMarks,
 } from "./auth-state.js";
 import {
   type AuthProfilesFile,
@@ -177,7 +179,7 @@ export class AuthStore {
   /** The profile's secrets for redaction; none when the store cannot be read (redaction by shape still applies). */
   private async secretsOf(id: string): Promise<string[]> {
     const credential = await this.profilesFile.read().then(
-      (data) => data.profiles[id],
+      (data) => (Object.hasOwn(data.profiles, id) ? data.profiles[id] : undefined),
       () => undefined,
     );
     return credential ? allSecretsOf(credential) : [];
@@ -185,13 +187,11 @@ export class AuthStore {
 
   /** Clears cooldown, disabled and needs-reauth marks (a new credential was stored for this id). */
   async clearUsageMarks(id: string): Promise<void> {
-    const current = (await this.stateFile.read()).usage[id];
-    if (!current?.cooldownUntil && !current?.disabledUntil && !current?.needsReauth) return;
+    // A plain read first: most stores have nothing to clear, and then no lock is taken.
+    if (!hasMarks((await this.stateFile.read()).usage[id])) return;
     await this.stateFile.update((state) => {
       const usage = state.usage[id];
-      if (!usage) return;
-      const { cooldownUntil: _c, disabledUntil: _d, disabledReason: _r, needsReauth: _n, ...rest } = usage;
-      state.usage[id] = { ...rest, failureCounts: {} };
+      if (usage) state.usage[id] = { ...withoutMarks(usage), failureCounts: {} };
     });
   }
 }
