@@ -201,8 +201,18 @@ function profileCandidate(
   credential: Credential,
   pinned: boolean,
 ): Candidate {
-  const source = credential.origin === "claude-code" ? "claude-code" : "store";
-  return buildCandidate(input, { id, kind: "profile", credential, source, pinned });
+  return buildCandidate(input, {
+    id,
+    kind: "profile",
+    credential,
+    source: profileSource(credential),
+    pinned,
+  });
+}
+
+/** How a stored profile's source is shown: `claude-code` when synced from Claude Code, else `store`. */
+export function profileSource(credential: Credential): "claude-code" | "store" {
+  return credential.origin === "claude-code" ? "claude-code" : "store";
 }
 
 function envCandidates(input: ResolveInput): Candidate[] {

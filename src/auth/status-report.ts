@@ -6,7 +6,13 @@ import { providersInUse } from "../models/catalog.js";
 import { endpointOf, providerInfo } from "../models/provider-catalog.js";
 import type { AuthSnapshot } from "./auth-store.js";
 import { providerOfProfileId } from "./credentials.js";
-import { type Candidate, type CandidateState, type Resolution, resolveCandidates } from "./resolver.js";
+import {
+  type Candidate,
+  type CandidateState,
+  profileSource,
+  type Resolution,
+  resolveCandidates,
+} from "./resolver.js";
 
 /** One candidate as every view shows it. Contains no secret — only `masked`. */
 export interface ProfileStatus {
@@ -140,13 +146,14 @@ export function buildStatusReport(input: BuildReportInput): StatusReport {
     // needs the user (PRODUCT §6.1: "a credential is needs-reauth" fails --check).
     for (const { id } of resolution.excluded) {
       const mark = auth.state.usage[id]?.needsReauth;
-      if (!mark || !Object.hasOwn(auth.profiles.profiles, id)) continue;
+      const credential = Object.hasOwn(auth.profiles.profiles, id) ? auth.profiles.profiles[id] : undefined;
+      if (!mark || !credential) continue;
       found.push({
         severity: "error",
         provider,
         profileId: id,
         what: `${id}: needs re-authentication: ${mark.reason} (not in the order, but sessions can pin it)`,
-        fix: addCredentialFix(provider),
+        fix: credentialFix(provider, { id, type: credential.type, source: profileSource(credential) }),
         exit: 1,
       });
     }
@@ -291,6 +298,7 @@ function describeExpiryText(c: Candidate): string {
   return c.reason.split(";")[0] ?? c.state;
 }
 
+/** The command that adds a first (or another) credential for a provider. */
 export function addCredentialFix(provider: string): string {
   if (provider === "anthropic") {
     return "tessera models auth paste-api-key --provider anthropic   (or: claude setup-token, then tessera models auth paste-token --provider anthropic)";
@@ -298,8 +306,16 @@ export function addCredentialFix(provider: string): string {
   return `tessera models auth paste-api-key --provider ${provider}`;
 }
 
-export function credentialFix(provider: string, c: Candidate): string {
-  if (c.kind === "env") return `replace ${c.source.replace(/^.*: /, "")} in the environment or <state>/.env`;
+/**
+ * The command that replaces or renews one credential. Takes only the facts every view has (a resolver
+ * candidate, a report line, a stored profile), so no caller has to dress one up as another.
+ */
+export function credentialFix(
+  provider: string,
+  c: { id: string; type: Candidate["type"]; source: string },
+): string {
+  if (c.id.startsWith("env:"))
+    return `replace ${c.source.replace(/^.*: /, "")} in the environment or <state>/.env`;
   if (c.source === "claude-code")
     return "run `claude` and log in again (Tessera picks the new credential up from Claude Code)";
   if (c.type === "oauth") return `tessera models auth login --provider ${provider}`;

@@ -161,6 +161,22 @@ describe("--check verdict", () => {
     expect(r.problems.find((p) => p.profileId === "anthropic:claude-cli")?.fix).toMatch(/run `claude`/);
   });
 
+  it("1 for a needs-reauth profile outside the order (a session can still pin it), with its own fix", () => {
+    const r = report({
+      profiles: {
+        "anthropic:default": apiKey(),
+        "anthropic:claude-cli": oauth(NOW + DAY, { origin: "claude-code" }),
+      },
+      usage: { "anthropic:claude-cli": { needsReauth: { at: NOW, reason: "invalid_grant" } } },
+      config: { auth: { order: { anthropic: ["anthropic:default"] } } },
+    });
+    expect(providerOf(r, "anthropic").next).toBe("anthropic:default");
+    expect(r.check.exitCode).toBe(1);
+    const problem = r.problems.find((p) => p.profileId === "anthropic:claude-cli");
+    expect(problem?.what).toMatch(/not in the order/);
+    expect(problem?.fix).toMatch(/run `claude` and log in again/);
+  });
+
   it("0 when only a provider nobody uses has an expired token", () => {
     const r = report({ profiles: { "anthropic:key": apiKey(), "openai:old": token(NOW - DAY, "openai") } });
     expect(providerOf(r, "openai").inUse).toBe(false);
