@@ -5,6 +5,9 @@ import { AgentTurnRunner } from "./agent-turn.js";
 import { takeOwnerNotices } from "./expiry-notices.js";
 import type { AgentServices } from "./services.js";
 
+/** How often an owner's answers carry a check for new credential notices. */
+const NOTICE_CHECK_INTERVAL_MS = 60_000;
+
 export interface ChatTurnOptions {
   services: AgentServices;
   sessions: SessionStore;
@@ -23,6 +26,8 @@ export interface ChatTurnOptions {
  */
 export function chatTurnHandler(opts: ChatTurnOptions): PlainMessageHandler {
   const runner = opts.runner ?? new AgentTurnRunner({ services: opts.services, memory: opts.sessions });
+  // Notices change on the scale of hours; checking them costs a status report, so not every message.
+  let noticesCheckedAt = Number.NEGATIVE_INFINITY;
   return async ({ message, sessionKey, isOwner }) => {
     const entry = await opts.sessions.get(sessionKey);
     const model = sessionModel(opts.services.config, entry);
@@ -46,9 +51,9 @@ export function chatTurnHandler(opts: ChatTurnOptions): PlainMessageHandler {
       lines.push(result.text || "(the model sent an empty answer)");
       if (result.note) lines.push(isOwner ? `— ${result.note}` : "— answered with a backup credential");
     }
-    if (isOwner) {
-      const notices = await takeOwnerNotices(opts.services).catch(() => []);
-      lines.push(...notices);
+    if (isOwner && Date.now() - noticesCheckedAt >= NOTICE_CHECK_INTERVAL_MS) {
+      noticesCheckedAt = Date.now();
+      lines.push(...(await takeOwnerNotices(opts.services).catch(() => [])));
     }
     const reply: Reply = { text: lines.join("\n\n"), format: "plain" };
     return reply;

@@ -8,26 +8,25 @@ import { type AgentServices, statusReportFor } from "./services.js";
  * once; when the problem goes away its mark is dropped, so a later recurrence is announced again.
  */
 export async function takeOwnerNotices(services: AgentServices, now = Date.now()): Promise<string[]> {
-  const report = await statusReportFor(services, { now });
+  const auth = await services.store.load();
+  const report = await statusReportFor(services, { now, auth });
+  const inUse = new Set(report.providers.filter((p) => p.inUse).map((p) => p.provider));
   const current = new Map<string, string>();
-  for (const provider of report.providers) {
-    if (!provider.inUse) continue;
-    for (const problem of report.problems) {
-      if (problem.provider !== provider.provider || !problem.exit) continue;
-      const key = `${problem.profileId ?? provider.provider}:${problem.exit === 2 ? "expiring" : "broken"}`;
-      current.set(key, `${problem.what}\n  fix: ${problem.fix}`);
-    }
+  for (const problem of report.problems) {
+    if (!problem.exit || !problem.provider || !inUse.has(problem.provider)) continue;
+    const key = `${problem.profileId ?? problem.provider}:${problem.exit === 2 ? "expiring" : "broken"}`;
+    current.set(key, `${problem.what}\n  fix: ${problem.fix}`);
   }
-  const snapshot = await services.store.stateFile.read();
-  const known = Object.keys(snapshot.notified);
-  const fresh = [...current.keys()].filter((key) => !(key in snapshot.notified));
-  const stale = known.filter((key) => !current.has(key));
+  const notified = auth.state.notified;
+  const fresh = [...current.keys()].filter((key) => !Object.hasOwn(notified, key));
+  const stale = Object.keys(notified).filter((key) => !current.has(key));
   if (fresh.length === 0 && stale.length === 0) return [];
+  // Claimed under the lock, so two processes that saw the same problem send it once between them.
   const toSend = await services.store.stateFile.update((state) => {
     for (const key of stale) delete state.notified[key];
-    const newlyClaimed = fresh.filter((key) => !(key in state.notified));
-    for (const key of newlyClaimed) state.notified[key] = now;
-    return newlyClaimed;
+    const claimed = fresh.filter((key) => !Object.hasOwn(state.notified, key));
+    for (const key of claimed) state.notified[key] = now;
+    return claimed;
   });
   return toSend.map((key) => `credential notice: ${current.get(key)}`);
 }

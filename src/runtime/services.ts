@@ -1,5 +1,5 @@
 import { AuditLog } from "../audit/audit-log.js";
-import { AuthStore } from "../auth/auth-store.js";
+import { type AuthSnapshot, AuthStore } from "../auth/auth-store.js";
 import { type ClaudeCodeSyncResult, claudeCodeLocation, syncClaudeCode } from "../auth/claude-code.js";
 import { type BuildReportInput, buildStatusReport, type StatusReport } from "../auth/status-report.js";
 import { parseDuration } from "../config/duration.js";
@@ -78,14 +78,14 @@ export async function syncClaudeCodeIfEnabled(services: AgentServices): Promise<
 /** Builds the status report for the agent as it is on disk now. */
 export async function statusReportFor(
   services: AgentServices,
-  opts: { warnWithin?: string; now?: number; pin?: string } = {},
+  opts: { warnWithin?: string; now?: number; pin?: string; auth?: AuthSnapshot } = {},
 ): Promise<StatusReport> {
   const input: BuildReportInput = {
     config: services.config,
     configPath: services.paths.configPath,
     agent: services.agentId,
     storePath: services.store.path,
-    auth: await services.store.load(),
+    auth: opts.auth ?? (await services.store.load()),
     env: services.env,
     now: opts.now ?? Date.now(),
     warnWithinMs: parseDuration(opts.warnWithin ?? services.config.auth.warnWithin, "--warn-within"),

@@ -75,3 +75,39 @@ describe("chatTurnHandler", () => {
     for (const text of [owner.text, stranger.text]) expectNoSecretIn(text, [key, backup]);
   });
 });
+
+describe("chatTurnHandler owner notices", () => {
+  it("adds a pending credential notice below an owner's answer once, and never to others", async () => {
+    const expiring = fakeSecret("sk-ant-oat01-", 100);
+    const own = await chatFixture({
+      config: {
+        access: { owners: ["telegram:1"] },
+        channels: { telegram: { enabled: true, allowFrom: ["2"] } },
+        models: { providers: { anthropic: { baseUrl: anthropic.url } } },
+        auth: { claudeCode: { sync: false } },
+      },
+      profiles: {
+        "anthropic:sub": {
+          type: "token",
+          provider: "anthropic",
+          token: expiring,
+          expires: Date.now() + 3 * 3_600_000,
+        },
+      },
+    });
+    try {
+      anthropic.resetScript();
+      const handler = chatTurnHandler({ services: own.services, sessions: own.sessions });
+      const stranger = await handler(dm("2", "hi"));
+      expect(stranger.text).not.toMatch(/credential notice/);
+      const first = await handler(dm("1", "hi"));
+      expect(first.text).toMatch(/credential notice: anthropic:sub: in use and expires in (2|3)h/);
+      expect(first.text).toMatch(/fix: run `claude setup-token`/);
+      const second = await handler(dm("1", "again"));
+      expect(second.text).not.toMatch(/credential notice/);
+      for (const text of [stranger.text, first.text, second.text]) expectNoSecretIn(text, [expiring]);
+    } finally {
+      await own.cleanup();
+    }
+  });
+});
