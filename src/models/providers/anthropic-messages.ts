@@ -2,7 +2,7 @@ import { ProviderError } from "../provider-error.js";
 import type { ChatAnswer, ChatClient, ChatRequest, WireCredential } from "./chat-types.js";
 import { postChat, readJsonBody } from "./post-chat.js";
 import { readSseEvents } from "./sse.js";
-import { AnthropicMessageSchema, AnthropicStreamEventSchema, parseWire, wire } from "./wire-schemas.js";
+import { AnthropicMessageSchema, AnthropicStreamEventSchema, parseWire } from "./wire-schemas.js";
 
 /** Required on every request authenticated with an OAuth or setup token (PRODUCT §5). */
 export const ANTHROPIC_OAUTH_BETA = "oauth-2025-04-20";
@@ -46,7 +46,7 @@ export function anthropicMessagesClient(opts: {
       });
       if (!req.stream) {
         const raw = await readJsonBody<unknown>(opts.provider, response, opts.timeoutMs);
-        const body = wire(opts.provider, () => parseWire(AnthropicMessageSchema, raw, "Messages API"));
+        const body = parseWire(opts.provider, AnthropicMessageSchema, raw, "Messages API");
         return {
           text: body.content.map((block) => (block.type === "text" ? (block.text ?? "") : "")).join(""),
           model: body.model,
@@ -67,9 +67,7 @@ async function readAnthropicStream(
   const answer: ChatAnswer = { text: "", model: req.model, usage: {} };
   let finished = false;
   for await (const { event, data } of readSseEvents(body)) {
-    const payload = wire(provider, () =>
-      parseWire(AnthropicStreamEventSchema, data, `Messages stream "${event}"`),
-    );
+    const payload = parseWire(provider, AnthropicStreamEventSchema, data, `Messages stream "${event}"`);
     switch (event) {
       case "message_start":
         answer.model = payload.message?.model ?? answer.model;

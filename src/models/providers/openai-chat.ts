@@ -2,7 +2,7 @@ import { ProviderError } from "../provider-error.js";
 import type { ChatAnswer, ChatClient, ChatRequest, WireCredential } from "./chat-types.js";
 import { postChat, readJsonBody } from "./post-chat.js";
 import { readSseEvents } from "./sse.js";
-import { OpenAIChunkSchema, OpenAICompletionSchema, parseWire, wire } from "./wire-schemas.js";
+import { OpenAIChunkSchema, OpenAICompletionSchema, parseWire } from "./wire-schemas.js";
 
 /**
  * OpenAI-compatible chat completions: `POST {baseUrl}/chat/completions` with a Bearer credential.
@@ -24,7 +24,7 @@ export function openaiChatClient(opts: { provider: string; baseUrl: string; time
       });
       if (!req.stream) {
         const raw = await readJsonBody<unknown>(opts.provider, response, opts.timeoutMs);
-        const body = wire(opts.provider, () => parseWire(OpenAICompletionSchema, raw, "chat completion"));
+        const body = parseWire(opts.provider, OpenAICompletionSchema, raw, "chat completion");
         return {
           text: body.choices[0]?.message?.content ?? "",
           model: body.model,
@@ -39,7 +39,7 @@ export function openaiChatClient(opts: { provider: string; baseUrl: string; time
           done = true;
           break;
         }
-        const chunk = wire(opts.provider, () => parseWire(OpenAIChunkSchema, data, "chat completion chunk"));
+        const chunk = parseWire(opts.provider, OpenAIChunkSchema, data, "chat completion chunk");
         if (chunk.error) {
           throw new ProviderError(
             "server",

@@ -59,13 +59,20 @@ export const OpenAIChunkSchema = z.looseObject({
   error: z.looseObject({ message: z.string().optional() }).optional(),
 });
 
-/** Parses one wire payload; a malformed one is reported as the provider's fault, not ours. */
-export function parseWire<T>(schema: z.ZodType<T>, text: string | unknown, what: string): T {
-  const raw = typeof text === "string" ? safeJson(text) : text;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success)
-    throw new Error(`unexpected ${what} payload: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  return parsed.data;
+/**
+ * Parses one wire payload — an already-decoded JSON body, or the text of one stream event. A payload
+ * of the wrong shape is the provider's fault: it becomes a `server` ProviderError (retryable, never a
+ * credential failure) naming what was expected.
+ */
+export function parseWire<T>(provider: string, schema: z.ZodType<T>, payload: unknown, what: string): T {
+  const parsed = schema.safeParse(typeof payload === "string" ? safeJson(payload) : payload);
+  if (parsed.success) return parsed.data;
+  throw new ProviderError(
+    "server",
+    provider,
+    `${provider} sent an unexpected ${what} payload: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+    "try again; if it persists, check the provider's baseUrl",
+  );
 }
 
 function safeJson(text: string): unknown {
@@ -73,19 +80,5 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
-  }
-}
-
-/** Runs a wire parse, reporting a malformed payload as a provider error (never a credential failure). */
-export function wire<T>(provider: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new ProviderError(
-      "server",
-      provider,
-      `${provider} sent ${(err as Error).message}`,
-      "try again; if it persists, check the provider's baseUrl",
-    );
   }
 }

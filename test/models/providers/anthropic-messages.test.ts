@@ -122,6 +122,14 @@ describe("anthropic messages client", () => {
     expect(err.kind).toBe("timeout");
   });
 
+  it("reports a 200 answer of the wrong shape as the provider's fault, not a credential failure", async () => {
+    fake.nextReply({ kind: "json", status: 200, body: { hello: "proxy page" } });
+    const err = await errorOf(client().send(request, { kind: "api_key", secret: apiKey }));
+    expect(err.kind).toBe("server");
+    expect(err.countsAgainstCredential).toBe(false);
+    expect(err.message).toMatch(/unexpected Messages API payload/);
+  });
+
   it("keeps the credential out of error messages even when the provider echoes it", async () => {
     fake.nextReply(anthropicReplies.error(401, "authentication_error", `invalid x-api-key ${apiKey}`));
     const err = await errorOf(client().send(request, { kind: "api_key", secret: apiKey }));
