@@ -166,11 +166,6 @@ function buildVariants(log) {
 }
 
 /**
- * Runs the benchmark and returns its Markdown section plus the raw numbers. `BENCH_CLI=path` measures
- * that entry point instead of building the two variants.
- * @param {{ runs?: number, rssRuns?: number, warmup?: number, log?: (line: string) => void }} [opts]
- */
-/**
  * What the profile says about the remaining gap (measured 2026-11-22 on Node 20.20; re-check when the
  * numbers move). Kept with the benchmark so the figures and their explanation travel together.
  */
@@ -185,6 +180,11 @@ const ANALYSIS = [
   "house rules forbid. For scale: the reference gateway takes over 2 s and ~290 MiB for this command.",
 ].join("\n");
 
+/**
+ * Runs the benchmark and returns its Markdown section plus the raw numbers. `BENCH_CLI=path` measures
+ * that entry point instead of building the two variants.
+ * @param {{ runs?: number, rssRuns?: number, warmup?: number, log?: (line: string) => void }} [opts]
+ */
 export async function run(opts = {}) {
   const runs = opts.runs ?? 40;
   const rssRuns = opts.rssRuns ?? 10;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { TesseraError } from "../errors.js";
 import type { OAuthCredential } from "./credentials.js";
 import { redactSecrets } from "./mask.js";
+import { ANTHROPIC_OAUTH_CLIENT_ID, describeOAuthError } from "./oauth-refresh.js";
 
 /**
  * Anthropic's OAuth login with PKCE (S256) in its "manual code" form: the browser ends on a page that
@@ -12,7 +13,7 @@ import { redactSecrets } from "./mask.js";
  */
 export const ANTHROPIC_OAUTH = {
   authorizeUrl: "https://claude.ai/oauth/authorize",
-  clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+  clientId: ANTHROPIC_OAUTH_CLIENT_ID,
   redirectUri: "https://console.anthropic.com/oauth/code/callback",
   scopes: "org:create_api_key user:profile user:inference",
 } as const;
@@ -155,9 +156,11 @@ export async function exchangeAuthCode(input: ExchangeInput): Promise<OAuthCrede
     );
   }
   if (status < 200 || status >= 300) {
+    // One line whatever the body (an HTML error page has many), anything secret-shaped masked.
+    const why = redactSecrets(describeOAuthError(text).replace(/\s+/g, " "), known);
     throw new TesseraError(
       "OAUTH_FAILED",
-      `the token endpoint refused the code (HTTP ${status}): ${describeOAuthError(text, known)}`,
+      `the token endpoint refused the code (HTTP ${status}): ${why}`,
       "codes are single-use and expire within minutes: tessera models auth login --provider anthropic",
     );
   }
@@ -182,17 +185,4 @@ export async function exchangeAuthCode(input: ExchangeInput): Promise<OAuthCrede
     ...(email ? { email } : {}),
     origin: "login",
   };
-}
-
-/** `invalid_grant: Invalid code_verifier` from an OAuth error body, or a short, redacted excerpt. */
-function describeOAuthError(text: string, known: string[]): string {
-  try {
-    const body = JSON.parse(text) as { error?: unknown; error_description?: unknown };
-    const parts = [body.error, body.error_description].filter((p) => typeof p === "string" && p !== "");
-    if (parts.length) return redactSecrets(parts.join(": "), known);
-  } catch {
-    // not JSON: fall through to an excerpt
-  }
-  const excerpt = text.replace(/\s+/g, " ").trim().slice(0, 200);
-  return redactSecrets(excerpt || "(empty body)", known);
 }

@@ -5,7 +5,7 @@ import { registerChatCommands } from "./register-chat.js";
 import { registerModelsCommands } from "./register-models.js";
 
 /** Version printed by `tessera --version`; kept in step with package.json by the release process. */
-export const VERSION = "0.1.0";
+const VERSION = "0.1.0";
 
 /**
  * A command's action: runs with the CLI context and returns the process exit code. Registration
@@ -25,10 +25,7 @@ export type Runner = <A extends any[]>(action: RunCommand<A>) => (...args: A) =>
  * Builds the `tessera` program. Each registration file adds its commands; `run` wraps an action so
  * that it receives the context and its exit code and errors land in one place.
  */
-export function buildProgram(ctxFactory: (globals: GlobalOptions) => CliContext = processCliContext): {
-  program: Command;
-  exitCode: () => number;
-} {
+function buildProgram(): { program: Command; exitCode: () => number } {
   let code = 0;
   const program = new Command("tessera")
     .description("Self-hosted Telegram/Discord LLM gateway with per-session model and credential control")
@@ -40,7 +37,7 @@ export function buildProgram(ctxFactory: (globals: GlobalOptions) => CliContext 
   const run: Runner =
     (action) =>
     async (...args) => {
-      const ctx = ctxFactory(program.opts<GlobalOptions>());
+      const ctx = processCliContext(program.opts<GlobalOptions>());
       try {
         code = await action(ctx, ...args);
       } catch (err) {

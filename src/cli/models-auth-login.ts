@@ -3,7 +3,7 @@ import { TesseraError } from "../errors.js";
 import { ANTHROPIC_OAUTH_TOKEN_URL, providerInfo } from "../models/provider-catalog.js";
 import { type CliContext, openServices, printNotices } from "./cli-context.js";
 import { chooseProfileId, storeUserProfile } from "./models-store-profile.js";
-import { readPastedLine } from "./token-input.js";
+import { readSecretInput } from "./token-input.js";
 
 export interface LoginOptions {
   provider: string;
@@ -41,7 +41,7 @@ export async function runLogin(ctx: CliContext, opts: LoginOptions): Promise<num
       "",
     ].join("\n"),
   );
-  const pasted = await readPastedLine(ctx, "Code (input hidden): ");
+  const pasted = await readSecretInput(ctx, "Code (input hidden): ", { firstLine: true });
   const { code } = parseAuthCodePaste(pasted, login.state);
   ctx.stderr.write("Exchanging the code …\n");
   const credential = await exchangeAuthCode({ tokenUrl, code, state: login.state, verifier: login.verifier });

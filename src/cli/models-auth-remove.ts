@@ -18,7 +18,8 @@ export async function runAuthRemove(ctx: CliContext, rawId: string, opts: Remove
   const id = rawId.trim();
   const services = await openServices(ctx, opts.agent);
   printNotices(ctx, services);
-  const existing = (await services.store.profilesFile.read()).profiles[id];
+  // One read for the notes below; removeProfile re-reads under the lock for the change itself.
+  const before = (await services.store.profilesFile.read()).profiles;
   await services.store.removeProfile(id, cliActor(ctx));
   const lines = [`Removed ${id} from agent ${services.agentId} (and its order entries).`];
 
@@ -48,17 +49,14 @@ export async function runAuthRemove(ctx: CliContext, rawId: string, opts: Remove
   }
   if (
     id === CLAUDE_CLI_PROFILE_ID &&
-    existing?.origin === "claude-code" &&
+    before[id]?.origin === "claude-code" &&
     services.config.auth.claudeCode.sync
   ) {
     lines.push(
       `note: Claude Code is still logged in, so the next \`tessera models status\` syncs ${id} back; set auth.claudeCode.sync to false to stop that.`,
     );
   }
-  if (
-    provider &&
-    !Object.values((await services.store.profilesFile.read()).profiles).some((c) => c.provider === provider)
-  ) {
+  if (provider && !Object.entries(before).some(([other, c]) => other !== id && c.provider === provider)) {
     lines.push(
       `note: no ${provider} profile is left; \`tessera models status\` shows what ${provider} would use now.`,
     );

@@ -16,11 +16,11 @@ export interface SetupTokenOptions {
 }
 
 /** PRODUCT §6.6, word for word: what to do on a host without a terminal. */
-export const SETUP_TOKEN_NEEDS_TTY =
+const SETUP_TOKEN_NEEDS_TTY =
   "setup-token requires an interactive TTY; run `claude setup-token` elsewhere and pipe it into `tessera models auth paste-token --provider anthropic`";
 
 /** Where `npm` puts Claude Code; named in the error when `claude` is not on PATH. */
-export const CLAUDE_INSTALL_HINT = "npm install -g @anthropic-ai/claude-code";
+const CLAUDE_INSTALL_HINT = "npm install -g @anthropic-ai/claude-code";
 
 /**
  * `models auth setup-token`: hands the terminal to `claude setup-token` (Claude Code's own login

@@ -10,7 +10,7 @@ import type { ListOptions } from "./models-list.js";
 import type { StatusOptions } from "./models-status.js";
 
 /** `--check` exit codes (PRODUCT §6.1), shown in `models status --help` and copied into the README. */
-export const CHECK_EXIT_CODES_HELP = `
+const CHECK_EXIT_CODES_HELP = `
 Exit codes with --check (with any output mode):
   0  every provider a configured model uses has a usable credential
   1  a provider a configured model uses has no usable credential, a static token it

@@ -15,24 +15,21 @@ type TtyInput = Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => un
  * echoed; the prompt goes to stderr so stdout stays clean); otherwise everything on stdin, so that
  * `echo "$TOKEN" | tessera models auth paste-token --provider anthropic` works in scripts. The secret
  * never travels through argv, where `ps` and shell history would show it.
+ *
+ * `firstLine`: from a pipe, stop at the first non-empty line instead of waiting for the end of input
+ * (a login script writes the pasted code and may keep the pipe open).
  */
-export function readSecretInput(ctx: CliContext, prompt: string): Promise<string> {
+export function readSecretInput(
+  ctx: CliContext,
+  prompt: string,
+  opts: { firstLine?: boolean } = {},
+): Promise<string> {
   const input = ctx.stdin as TtyInput;
   if (input.isTTY && typeof input.setRawMode === "function") return readHidden(input, ctx.stderr, prompt);
-  return readPiped(input, { firstLine: false });
+  return readPiped(input, opts.firstLine ?? false);
 }
 
-/**
- * Like `readSecretInput`, but from a pipe it stops at the first non-empty line instead of waiting for
- * the end of input: a login script writes the pasted code and may keep the pipe open.
- */
-export function readPastedLine(ctx: CliContext, prompt: string): Promise<string> {
-  const input = ctx.stdin as TtyInput;
-  if (input.isTTY && typeof input.setRawMode === "function") return readHidden(input, ctx.stderr, prompt);
-  return readPiped(input, { firstLine: true });
-}
-
-function readPiped(input: Readable, opts: { firstLine: boolean }): Promise<string> {
+function readPiped(input: Readable, firstLine: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = "";
     const done = (err?: Error) => {
@@ -55,7 +52,7 @@ function readPiped(input: Readable, opts: { firstLine: boolean }): Promise<strin
         );
         return;
       }
-      if (opts.firstLine) {
+      if (firstLine) {
         const line = text.split(/\r?\n/).find((l, i, all) => i < all.length - 1 && l.trim() !== "");
         if (line !== undefined) {
           text = line;

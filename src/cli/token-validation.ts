@@ -5,9 +5,9 @@ import { TesseraError } from "../errors.js";
 export type SecretKind = "token" | "api_key";
 
 /** An Anthropic setup-token (and OAuth access token) prefix; PRODUCT §6.4. */
-export const SETUP_TOKEN_PREFIX = "sk-ant-oat01-";
+const SETUP_TOKEN_PREFIX = "sk-ant-oat01-";
 /** Shorter than this is a setup-token cut off by the terminal or the clipboard. */
-export const SETUP_TOKEN_MIN_LENGTH = 80;
+const SETUP_TOKEN_MIN_LENGTH = 80;
 
 /**
  * Undoes what terminals and clipboards do to a long secret: line wraps (a token copied from a narrow

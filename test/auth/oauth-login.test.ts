@@ -144,6 +144,11 @@ describe("exchangeAuthCode against the fake token endpoint", () => {
     );
     fake.nextReply(oauthReplies.badGateway());
     await expect(exchangeAuthCode(input)).rejects.toThrow(/HTTP 502/);
+    // A multi-line page becomes one line of the error.
+    fake.nextReply({ kind: "raw", status: 503, body: "<html>\n<body>\n  Busy\n</body>\n</html>\n" });
+    await expect(exchangeAuthCode(input)).rejects.toThrow(
+      /^the token endpoint refused the code \(HTTP 503\): <html> <body> Busy <\/body> <\/html>$/,
+    );
     const closedUrl = fake.tokenUrl;
     await fake.close();
     await expect(exchangeAuthCode({ ...input, tokenUrl: closedUrl })).rejects.toThrow(

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeSecret } from "../support/secrets.js";
-import { createSandbox, type Sandbox } from "./models-harness.js";
+import { createSandbox, orderSetArgs, type Sandbox } from "./models-harness.js";
 
 let sb: Sandbox;
 
@@ -20,12 +20,6 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-const auditActions = async () =>
-  (await readFile(sb.auditPath, "utf8"))
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { action: string; target: string; detail?: string });
-
 describe("models auth order get|set|clear", () => {
   it("get shows no override, set stores one, get shows it, clear removes it", async () => {
     const none = await sb.run(["models", "auth", "order", "get", "--provider", "anthropic"]);
@@ -33,17 +27,7 @@ describe("models auth order get|set|clear", () => {
     expect(none.stdout).toMatch(/^Order override +\(none\)$/m);
     expect(none.stdout).toMatch(/^In effect +default order/m);
 
-    const set = await sb.run([
-      "models",
-      "auth",
-      "order",
-      "set",
-      "--provider",
-      "anthropic",
-      "anthropic:b",
-      "anthropic:a",
-      "anthropic:b",
-    ]);
+    const set = await sb.run(orderSetArgs("anthropic", "anthropic:b", "anthropic:a", "anthropic:b"));
     expect(set.code).toBe(0);
     expect(set.stdout).toContain("Order override for anthropic (agent main): anthropic:b, anthropic:a");
     const stored = await sb.readJson<{ order: Record<string, string[]> }>(sb.profilesPath());
@@ -73,29 +57,21 @@ describe("models auth order get|set|clear", () => {
     const again = await sb.run(["models", "auth", "order", "clear", "--provider", "anthropic"]);
     expect(again.stdout).toContain("No order override was set for anthropic");
 
-    expect((await auditActions()).map((e) => e.action)).toEqual(["order.set", "order.clear"]);
+    expect((await sb.readAudit()).map((e) => e.action)).toEqual(["order.set", "order.clear"]);
   });
 
   it("set refuses unknown ids and ids of another provider, naming the ones that would work", async () => {
-    const unknown = await sb.run([
-      "models",
-      "auth",
-      "order",
-      "set",
-      "--provider",
-      "anthropic",
-      "anthropic:nope",
-    ]);
+    const unknown = await sb.run(orderSetArgs("anthropic", "anthropic:nope"));
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe(
       "error: no profile anthropic:nope (known: anthropic:a, anthropic:b)\n  fix: tessera models auth list\n",
     );
-    const other = await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "openai:x"]);
+    const other = await sb.run(orderSetArgs("anthropic", "openai:x"));
     expect(other.code).toBe(1);
     expect(other.stderr).toBe(
       "error: profile openai:x is for openai, not anthropic\n  fix: use anthropic profiles: anthropic:a, anthropic:b\n",
     );
-    const none = await sb.run(["models", "auth", "order", "set", "--provider", "anthropic"]);
+    const none = await sb.run(orderSetArgs("anthropic"));
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("missing required argument 'profileIds'");
     expect((await sb.readJson<{ order: Record<string, string[]> }>(sb.profilesPath())).order).toEqual({});
@@ -111,17 +87,7 @@ describe("models auth order get|set|clear", () => {
   it("works on the agent given by --agent", async () => {
     await sb.writeConfig({ agents: { list: [{ id: "main" }, { id: "ops" }] } });
     await sb.writeProfiles({ "anthropic:ops": key("anthropic") }, {}, "ops");
-    const res = await sb.run([
-      "models",
-      "auth",
-      "order",
-      "set",
-      "--provider",
-      "anthropic",
-      "--agent",
-      "ops",
-      "anthropic:ops",
-    ]);
+    const res = await sb.run([...orderSetArgs("anthropic", "anthropic:ops"), "--agent", "ops"]);
     expect(res.code).toBe(0);
     expect((await sb.readJson<{ order: Record<string, string[]> }>(sb.profilesPath("ops"))).order).toEqual({
       anthropic: ["anthropic:ops"],
@@ -146,6 +112,7 @@ describe("models auth remove", () => {
     const res = await sb.run(["models", "auth", "remove", "anthropic:a"]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain("Removed anthropic:a from agent main");
+    expect(res.stdout).not.toContain("no anthropic profile is left"); // anthropic:b still is
     const stored = await sb.readJson<{ profiles: Record<string, unknown>; order: Record<string, string[]> }>(
       sb.profilesPath(),
     );
@@ -155,7 +122,7 @@ describe("models auth remove", () => {
       models: { default: "anthropic/claude-opus-4-5" },
       auth: { profiles: {}, order: {} },
     });
-    expect((await auditActions()).at(-1)).toMatchObject({ action: "profile.remove", target: "anthropic:a" });
+    expect((await sb.readAudit()).at(-1)).toMatchObject({ action: "profile.remove", target: "anthropic:a" });
   });
 
   it("does not create a config file when the config never mentioned the profile", async () => {

@@ -54,11 +54,7 @@ describe("models auth paste-token", () => {
     });
     expect(await modeOf(sb.configPath)).toBe(0o600);
 
-    const audit = (await readFile(sb.auditPath, "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(audit).toEqual([
+    expect(await sb.readAudit()).toEqual([
       expect.objectContaining({
         actor: "cli:tester",
         surface: "cli",

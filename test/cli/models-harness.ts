@@ -50,8 +50,31 @@ export interface Sandbox {
   /** Writes `~/.claude/.credentials.json` in the sandbox home. */
   writeClaudeCredentials(oauth: Record<string, unknown>): Promise<void>;
   readJson<T = Record<string, unknown>>(path: string): Promise<T>;
+  /** The audit log's lines, parsed. */
+  readAudit(): Promise<AuditLine[]>;
   cleanup(): Promise<void>;
 }
+
+/** One line of `<state>/audit.jsonl` as the CLI tests look at it. */
+export interface AuditLine {
+  actor: string;
+  surface: string;
+  action: string;
+  agent?: string;
+  target?: string;
+  detail?: string;
+}
+
+/** argv of `tessera models auth order set --provider <provider> <ids…>`. */
+export const orderSetArgs = (provider: string, ...ids: string[]) => [
+  "models",
+  "auth",
+  "order",
+  "set",
+  "--provider",
+  provider,
+  ...ids,
+];
 
 /** Only what the CLI needs from the outer environment; provider keys of the host never leak in. */
 function baseEnv(home: string, stateDir: string): Record<string, string> {
@@ -93,6 +116,11 @@ export async function createSandbox(): Promise<Sandbox> {
     writeClaudeCredentials: (oauth) =>
       writePrivate(join(home, ".claude", ".credentials.json"), { claudeAiOauth: oauth }),
     readJson: async <T>(path: string) => JSON.parse(await readFile(path, "utf8")) as T,
+    readAudit: async () =>
+      (await readFile(join(stateDir, "audit.jsonl"), "utf8"))
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as AuditLine),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
   return sandbox;

@@ -7,6 +7,7 @@ import {
   type CliResult,
   createSandbox,
   inHours,
+  orderSetArgs,
   runInPty,
   type Sandbox,
   startCli,
@@ -164,19 +165,7 @@ describe("no command reveals a secret", () => {
       await sb.run(["models", "auth", "paste-token", "--provider", "anthropic", "--token", inArgv]),
     );
     record("setup-token no tty", await sb.run(["models", "auth", "setup-token"]));
-    record(
-      "order set",
-      await sb.run([
-        "models",
-        "auth",
-        "order",
-        "set",
-        "--provider",
-        "anthropic",
-        "anthropic:key",
-        "anthropic:new",
-      ]),
-    );
+    record("order set", await sb.run(orderSetArgs("anthropic", "anthropic:key", "anthropic:new")));
     record("order clear", await sb.run(["models", "auth", "order", "clear", "--provider", "anthropic"]));
     record("remove", await sb.run(["models", "auth", "remove", "anthropic:token"]));
     record("remove unknown", await sb.run(["models", "auth", "remove", "anthropic:nope"]));

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSandbox, modeOf, type Sandbox } from "../cli/models-harness.js";
+import { createSandbox, modeOf, orderSetArgs, type Sandbox } from "../cli/models-harness.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 let sb: Sandbox;
@@ -57,25 +57,10 @@ describe("a fresh host, set up and changed over SSH with the CLI only", () => {
     expect(await status()).toEqual({ code: 2, next: "anthropic:work" });
 
     // Still 2 with both in the order: the expiring token is a credential it would fall back to.
-    expect(
-      (
-        await sb.run([
-          "models",
-          "auth",
-          "order",
-          "set",
-          "--provider",
-          "anthropic",
-          "anthropic:default",
-          "anthropic:work",
-        ])
-      ).code,
-    ).toBe(0);
+    expect((await sb.run(orderSetArgs("anthropic", "anthropic:default", "anthropic:work"))).code).toBe(0);
     expect(await status()).toEqual({ code: 2, next: "anthropic:default" });
     // Ordered out, the token is no candidate at all.
-    expect(
-      (await sb.run(["models", "auth", "order", "set", "--provider", "anthropic", "anthropic:default"])).code,
-    ).toBe(0);
+    expect((await sb.run(orderSetArgs("anthropic", "anthropic:default"))).code).toBe(0);
     expect(await status()).toEqual({ code: 0, next: "anthropic:default" });
 
     expect((await sb.run(["models", "auth", "remove", "anthropic:default"])).code).toBe(0);
@@ -84,10 +69,7 @@ describe("a fresh host, set up and changed over SSH with the CLI only", () => {
     // The order held only the removed profile, so it is gone and the default order applies.
     expect(stored.order).toEqual({});
 
-    const audit = (await readFile(sb.auditPath, "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { action: string; target: string; actor: string });
+    const audit = await sb.readAudit();
     expect(audit.map((e) => `${e.action} ${e.target}`)).toEqual([
       "profile.add anthropic:default",
       "profile.add anthropic:work",
@@ -119,7 +101,6 @@ describe("a fresh host, set up and changed over SSH with the CLI only", () => {
     for (const [i, id] of ids.entries()) expect(stored.profiles[id]!.key).toBe(keys[i]);
     const config = await sb.readJson<{ auth: { profiles: Record<string, unknown> } }>(sb.configPath);
     expect(Object.keys(config.auth.profiles).sort()).toEqual([...ids].sort());
-    const audit = (await readFile(sb.auditPath, "utf8")).trim().split("\n");
-    expect(audit).toHaveLength(ids.length);
+    expect(await sb.readAudit()).toHaveLength(ids.length);
   });
 });
