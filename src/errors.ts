@@ -38,6 +38,7 @@ export type TesseraErrorCode =
   | "NO_CREDENTIAL"
   | "NEEDS_TTY"
   | "CLAUDE_MISSING"
+  | "CLAUDE_CODE_UNREADABLE"
   | "OAUTH_FAILED"
   | "OAUTH_STATE_MISMATCH"
   | "PROVIDER_ERROR"

@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
 import type { AuthStore } from "./auth-store.js";
-import { type Credential, secretOf } from "./credentials.js";
+import { type AuthProfilesFile, type Credential, secretOf } from "./credentials.js";
 import { fingerprint } from "./mask.js";
 
 /** The profile id Claude Code's credentials are synced into. */
@@ -44,10 +44,21 @@ export function claudeCodeLocation(
 /**
  * Reads Claude Code's current credential and maps it to ours: with a refresh token it is `oauth`,
  * without one a static `token` with its expiry. Undefined when Claude Code has no credentials here.
- * A file that exists but does not parse is an error naming it (we never guess at someone else's file).
+ * A file that exists but cannot be read or parsed is a `CLAUDE_CODE_UNREADABLE` error naming it (we never
+ * guess at someone else's file); views show it as a warning, since it is not Tessera's own state.
  */
 export async function readClaudeCodeCredential(loc: ClaudeCodeLocation): Promise<Credential | undefined> {
-  const text = (loc.useKeychain ? await readKeychain() : undefined) ?? (await readTextIfExists(loc.filePath));
+  const keychain = loc.useKeychain ? await readKeychain() : undefined;
+  const source = keychain !== undefined ? `the keychain item "${KEYCHAIN_SERVICE}"` : loc.filePath;
+  const text =
+    keychain ??
+    (await readTextIfExists(loc.filePath).catch((err: Error) => {
+      throw new TesseraError(
+        "CLAUDE_CODE_UNREADABLE",
+        err.message,
+        `check the permissions of ${loc.filePath}`,
+      );
+    }));
   if (text === undefined) return undefined;
   let parsed: z.infer<typeof ClaudeCredentialsFileSchema>;
   try {
@@ -56,8 +67,8 @@ export async function readClaudeCodeCredential(loc: ClaudeCodeLocation): Promise
     parsed = result.data;
   } catch (err) {
     throw new TesseraError(
-      "FILE_CORRUPT",
-      `Claude Code's credentials at ${loc.filePath} are not valid JSON (${describeJsonSyntaxError(err, text)})`,
+      "CLAUDE_CODE_UNREADABLE",
+      `Claude Code's credentials in ${source} are not valid JSON (${describeJsonSyntaxError(err, text)})`,
       "run `claude` and log in again, or set auth.claudeCode.sync to false",
     );
   }
@@ -98,6 +109,8 @@ export async function syncClaudeCode(
   store: AuthStore,
   loc: ClaudeCodeLocation,
   who: Actor = { actor: "tessera", surface: "sync" },
+  /** The profiles as the caller just read them, to save a second read when nothing changes. */
+  current?: AuthProfilesFile,
 ): Promise<ClaudeCodeSyncResult> {
   const incoming = await readClaudeCodeCredential(loc);
   if (!incoming) return { status: "absent" };
@@ -116,7 +129,10 @@ export async function syncClaudeCode(
     }
     return { status: "updated", type: incoming.type };
   };
-  const before = decide((await store.profilesFile.read()).profiles[CLAUDE_CLI_PROFILE_ID]);
+  const profiles = (current ?? (await store.profilesFile.read())).profiles;
+  const before = decide(
+    Object.hasOwn(profiles, CLAUDE_CLI_PROFILE_ID) ? profiles[CLAUDE_CLI_PROFILE_ID] : undefined,
+  );
   if (before.status !== "created" && before.status !== "updated") return before;
   const result = await store.profilesFile.update((data) => {
     const decision = decide(data.profiles[CLAUDE_CLI_PROFILE_ID]);

@@ -1,9 +1,9 @@
 import { runConsole } from "../../adapters/console/console-adapter.js";
 import { composeRouter } from "../runtime/compose.js";
 import { takeOwnerNotices } from "../runtime/expiry-notices.js";
-import { syncClaudeCodeIfEnabled } from "../runtime/services.js";
 import { SessionStore } from "../sessions/session-store.js";
 import { type CliContext, openServices, printNotices } from "./cli-context.js";
+import { loadAuthForView } from "./models-claude-sync.js";
 
 export interface ChatOptions {
   agent?: string;
@@ -22,10 +22,8 @@ const CONSOLE_USER = "local";
 export async function runChat(ctx: CliContext, opts: ChatOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
   printNotices(ctx, services);
-  // Like the gateway, pick up Claude Code's credential; a failure here must not block the console.
-  await syncClaudeCodeIfEnabled(services).catch((err: unknown) => {
-    ctx.stderr.write(`notice: Claude Code credentials were not synced: ${(err as Error).message}\n`);
-  });
+  // Like the views, pick up Claude Code's credential; an unreadable Claude Code file is only a warning.
+  await loadAuthForView(ctx, services);
   const sessions = new SessionStore(services.paths.stateDir, services.agentId, services.audit);
   const router = composeRouter({
     services,

@@ -1,7 +1,7 @@
 import { listCatalog } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
 import { type CliContext, openServices, printNotices, writeJson } from "./cli-context.js";
-import { syncClaudeCodeForView } from "./models-claude-sync.js";
+import { loadAuthForView } from "./models-claude-sync.js";
 import { alignRows, painter } from "./status-render.js";
 
 export interface ListOptions {
@@ -18,8 +18,8 @@ export interface ListOptions {
 export async function runModelsList(ctx: CliContext, opts: ListOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
   printNotices(ctx, services);
-  await syncClaudeCodeForView(ctx, services);
-  const report = await statusReportFor(services);
+  const { auth } = await loadAuthForView(ctx, services);
+  const report = await statusReportFor(services, { auth });
   const next = new Map(report.providers.map((p) => [p.provider, p.next]));
   const models = listCatalog(services.config).map((entry) => ({
     ref: entry.ref,

@@ -2,7 +2,7 @@ import { parseDuration } from "../config/duration.js";
 import { formatRef, resolveModelInput } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
 import { type CliContext, openServices, printNotices, writeJson } from "./cli-context.js";
-import { syncClaudeCodeForView } from "./models-claude-sync.js";
+import { loadAuthForView } from "./models-claude-sync.js";
 import { renderStatusText } from "./status-render.js";
 
 export interface StatusOptions {
@@ -23,8 +23,8 @@ export async function runModelsStatus(ctx: CliContext, opts: StatusOptions): Pro
   if (opts.warnWithin !== undefined) parseDuration(opts.warnWithin, "--warn-within");
   const services = await openServices(ctx, opts.agent);
   printNotices(ctx, services);
-  const claudeCode = await syncClaudeCodeForView(ctx, services);
-  const report = await statusReportFor(services, { warnWithin: opts.warnWithin });
+  const { auth, claudeCode } = await loadAuthForView(ctx, services);
+  const report = await statusReportFor(services, { warnWithin: opts.warnWithin, auth });
   if (opts.plain) {
     const resolved = resolveModelInput(services.config, report.defaultModel);
     ctx.stdout.write(`${resolved.ok ? formatRef(resolved.ref) : report.defaultModel}\n`);

@@ -160,7 +160,7 @@ describe("syncClaudeCode", () => {
       `{"claudeAiOauth":{"accessToken":"${t.accessToken}"},"mcpOAuth":${mcp}}`,
     );
     const err = await syncClaudeCode(store, loc).catch((e: unknown) => e);
-    expect(isTesseraError(err) && err.code).toBe("FILE_CORRUPT");
+    expect(isTesseraError(err) && err.code).toBe("CLAUDE_CODE_UNREADABLE");
     if (!isTesseraError(err)) return;
     expect(err.message).toContain(credentialsPath);
     expectNoSecretIn(`${err.message}\n${err.hint}`, secrets);

@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/config/schema.js";
 import { isTesseraError, type TesseraError } from "../../src/errors.js";
 import {
+  loadSyncedAuth,
   openAgentServices,
   resolveAgentId,
   statusReportFor,
-  syncClaudeCodeIfEnabled,
 } from "../../src/runtime/services.js";
 import { tesseraErrorOf } from "../support/errors.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
@@ -177,7 +177,7 @@ describe("statusReportFor", () => {
   });
 });
 
-describe("syncClaudeCodeIfEnabled", () => {
+describe("loadSyncedAuth", () => {
   it("does nothing when auth.claudeCode.sync is off", async () => {
     await writeConfig({ auth: { claudeCode: { sync: false } } });
     await writeFile(
@@ -187,13 +187,14 @@ describe("syncClaudeCodeIfEnabled", () => {
       }),
     );
     const services = await openAgentServices({ stateDir, processEnv });
-    expect(await syncClaudeCodeIfEnabled(services)).toEqual({ status: "disabled" });
-    expect((await services.store.load()).profiles.profiles).toEqual({});
+    const { auth, claudeCode } = await loadSyncedAuth(services);
+    expect(claudeCode).toEqual({ status: "disabled" });
+    expect(auth.profiles.profiles).toEqual({});
   });
 
   it("reads Claude Code from $CLAUDE_CONFIG_DIR of the services' env", async () => {
     const services = await openAgentServices({ stateDir, processEnv });
-    expect((await syncClaudeCodeIfEnabled(services)).status).toBe("absent");
+    expect((await loadSyncedAuth(services)).claudeCode.status).toBe("absent");
     await writeFile(
       join(stateDir, "claude", ".credentials.json"),
       JSON.stringify({
@@ -204,7 +205,20 @@ describe("syncClaudeCodeIfEnabled", () => {
         },
       }),
     );
-    expect(await syncClaudeCodeIfEnabled(services)).toMatchObject({ status: "created", type: "oauth" });
-    expect((await services.store.load()).profiles.profiles["anthropic:claude-cli"]?.type).toBe("oauth");
+    const loaded = await loadSyncedAuth(services);
+    expect(loaded.claudeCode).toMatchObject({ status: "created", type: "oauth" });
+    // The snapshot handed back already holds what the sync wrote.
+    expect(loaded.auth.profiles.profiles["anthropic:claude-cli"]?.type).toBe("oauth");
+  });
+
+  it("reports an unreadable Claude Code file instead of throwing, and still returns the store", async () => {
+    const services = await openAgentServices({ stateDir, processEnv });
+    await writeFile(join(stateDir, "claude", ".credentials.json"), '{"claudeAiOauth": {');
+    const loaded = await loadSyncedAuth(services);
+    expect(loaded.claudeCode).toMatchObject({
+      status: "error",
+      message: expect.stringMatching(/not valid JSON/),
+    });
+    expect(loaded.auth.profiles.profiles).toEqual({});
   });
 });
