@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { z } from "zod";
 import { TesseraError } from "../errors.js";
 import type { OAuthCredential } from "./credentials.js";
-import { redactSecrets } from "./mask.js";
-import { ANTHROPIC_OAUTH_CLIENT_ID, describeOAuthError } from "./oauth-refresh.js";
+import {
+  ANTHROPIC_OAUTH_CLIENT_ID,
+  postTokenGrant,
+  TokenEndpointError,
+  type TokenResponse,
+} from "./oauth-token-endpoint.js";
 
 /**
  * Anthropic's OAuth login with PKCE (S256) in its "manual code" form: the browser ends on a page that
@@ -101,14 +104,6 @@ export function parseAuthCodePaste(pasted: string, expectedState: string): { cod
   return { code };
 }
 
-/** The token endpoint's answer to a successful grant; other fields are ignored. */
-const TokenResponseSchema = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1),
-  expires_in: z.number().positive(),
-  account: z.looseObject({ email_address: z.string().optional() }).optional(),
-});
-
 export interface ExchangeInput {
   tokenUrl: string;
   code: string;
@@ -124,7 +119,6 @@ export interface ExchangeInput {
  * `error_description`) with anything token-shaped removed; they never contain the code or a token.
  */
 export async function exchangeAuthCode(input: ExchangeInput): Promise<OAuthCredential> {
-  const { request } = await import("undici");
   const body = {
     grant_type: "authorization_code",
     code: input.code,
@@ -133,46 +127,16 @@ export async function exchangeAuthCode(input: ExchangeInput): Promise<OAuthCrede
     redirect_uri: ANTHROPIC_OAUTH.redirectUri,
     client_id: ANTHROPIC_OAUTH.clientId,
   };
-  const known = [input.code, input.verifier];
-  const timeoutMs = input.timeoutMs ?? 30_000;
-  let status: number;
-  let text: string;
+  let parsed: TokenResponse;
   try {
-    const res = await request(input.tokenUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(body),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+    parsed = await postTokenGrant(input.tokenUrl, body, {
+      timeoutMs: input.timeoutMs ?? 30_000,
+      secrets: [input.code, input.verifier],
     });
-    status = res.statusCode;
-    text = await res.body.text();
+    if (!parsed.refresh_token) throw new TokenEndpointError("malformed", "no refresh_token");
   } catch (err) {
-    throw new TesseraError(
-      "OAUTH_FAILED",
-      `could not reach the token endpoint ${input.tokenUrl}: ${redactSecrets((err as Error).message, known)}`,
-      "check the network (or models.providers.anthropic.oauthTokenUrl), then tessera models auth login --provider anthropic",
-      { cause: err },
-    );
-  }
-  if (status < 200 || status >= 300) {
-    // One line whatever the body (an HTML error page has many), anything secret-shaped masked.
-    const why = redactSecrets(describeOAuthError(text).replace(/\s+/g, " "), known);
-    throw new TesseraError(
-      "OAUTH_FAILED",
-      `the token endpoint refused the code (HTTP ${status}): ${why}`,
-      "codes are single-use and expire within minutes: tessera models auth login --provider anthropic",
-    );
-  }
-  let parsed: z.infer<typeof TokenResponseSchema>;
-  try {
-    parsed = TokenResponseSchema.parse(JSON.parse(text));
-  } catch {
-    throw new TesseraError(
-      "OAUTH_FAILED",
-      `the token endpoint ${input.tokenUrl} answered HTTP ${status} without access_token, refresh_token and expires_in`,
-      "check models.providers.anthropic.oauthTokenUrl points at Anthropic's token endpoint",
-    );
+    if (!(err instanceof TokenEndpointError)) throw err;
+    throw new TesseraError("OAUTH_FAILED", loginFailure(err, input.tokenUrl), LOGIN_FIX[err.kind]);
   }
   const now = input.now ?? Date.now();
   const email = parsed.account?.email_address;
@@ -185,4 +149,20 @@ export async function exchangeAuthCode(input: ExchangeInput): Promise<OAuthCrede
     ...(email ? { email } : {}),
     origin: "login",
   };
+}
+
+const LOGIN_FIX: Record<TokenEndpointError["kind"], string> = {
+  network:
+    "check the network (or models.providers.anthropic.oauthTokenUrl), then tessera models auth login --provider anthropic",
+  refused: "codes are single-use and expire within minutes: tessera models auth login --provider anthropic",
+  malformed: "check models.providers.anthropic.oauthTokenUrl points at Anthropic's token endpoint",
+};
+
+function loginFailure(err: TokenEndpointError, tokenUrl: string): string {
+  if (err.kind === "refused")
+    return `the token endpoint refused the code (HTTP ${err.status}): ${err.reason}`;
+  if (err.kind === "malformed") {
+    return `the token endpoint ${tokenUrl} answered without access_token, refresh_token and expires_in`;
+  }
+  return err.message;
 }

@@ -1,5 +1,4 @@
 import { dirname, join } from "node:path";
-import { z } from "zod";
 import type { Actor } from "../audit/audit-log.js";
 import { TesseraError } from "../errors.js";
 import { withFileLock } from "../files/file-lock.js";
@@ -12,18 +11,10 @@ import {
 } from "./claude-code.js";
 import type { OAuthCredential } from "./credentials.js";
 import { fingerprint, redactSecrets } from "./mask.js";
+import { ANTHROPIC_OAUTH_CLIENT_ID, postTokenGrant, type TokenResponse } from "./oauth-token-endpoint.js";
 
 /** Refresh when less than this remains, so a request never starts with a token about to die. */
 export const REFRESH_SKEW_MS = 5 * 60_000;
-/** Claude Code's public OAuth client id; Anthropic's token endpoint expects it with our refresh tokens. */
-export const ANTHROPIC_OAUTH_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
-
-const TokenResponseSchema = z.looseObject({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).optional(),
-  expires_in: z.number().positive(),
-  account: z.looseObject({ email_address: z.string().optional() }).optional(),
-});
 
 export interface RefreshOptions {
   /** Refresh even if the token looks fresh (the provider just answered 401). */
@@ -126,10 +117,15 @@ export class OAuthRefresher {
     timeoutMs: number,
   ): Promise<OAuthCredential> {
     const { store } = this.deps;
-    let tokens: z.infer<typeof TokenResponseSchema>;
+    let tokens: TokenResponse;
     try {
-      tokens = await postRefresh(this.deps.tokenUrl, old.refresh, timeoutMs);
+      tokens = await postTokenGrant(
+        this.deps.tokenUrl,
+        { grant_type: "refresh_token", refresh_token: old.refresh, client_id: ANTHROPIC_OAUTH_CLIENT_ID },
+        { timeoutMs, secrets: [old.access, old.refresh] },
+      );
     } catch (err) {
+      // postTokenGrant's messages carry no secret; anything else is masked here all the same.
       const reason = redactSecrets((err as Error).message, [old.access, old.refresh]);
       await store.markFailure(profileId, "auth", {
         message: `token refresh failed: ${reason}`,
@@ -177,47 +173,5 @@ export class OAuthRefresher {
       );
     }
     return stored as OAuthCredential;
-  }
-}
-
-/** One refresh_token grant (JSON body, as Anthropic's endpoint takes it). Throws with the provider's words. */
-async function postRefresh(tokenUrl: string, refreshToken: string, timeoutMs: number) {
-  const { request } = await import("undici");
-  const response = await request(tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({
-      grant_type: "refresh_token",
-      refresh_token: refreshToken,
-      client_id: ANTHROPIC_OAUTH_CLIENT_ID,
-    }),
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  const text = await response.body.text();
-  if (response.statusCode >= 400) {
-    throw new Error(`HTTP ${response.statusCode} from the token endpoint: ${describeOAuthError(text)}`);
-  }
-  const parsed = TokenResponseSchema.safeParse(safeParse(text));
-  if (!parsed.success) throw new Error("the token endpoint answered without access_token/expires_in");
-  return parsed.data;
-}
-
-/** `invalid_grant: Refresh token not found or invalid`, from an OAuth error body. */
-export function describeOAuthError(text: string): string {
-  const body = safeParse(text) as { error?: unknown; error_description?: unknown } | undefined;
-  if (body && typeof body.error === "string") {
-    return typeof body.error_description === "string"
-      ? `${body.error}: ${body.error_description}`
-      : body.error;
-  }
-  return text.slice(0, 200).trim() || "(empty answer)";
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
