@@ -15,24 +15,37 @@ import { code, escapeMarkup, quoteInput } from "../src/router/markup.js";
 import type { Button, Reply } from "../src/router/types.js";
 
 /** `/model` sub-commands; never read as model names, whatever the aliases say. */
-export const RESERVED_WORDS = ["list", "status", "reset", "default", "help"] as const;
+const RESERVED_WORDS = ["list", "status", "reset", "default", "help"] as const;
 
 export function isReservedWord(word: string): boolean {
   return (RESERVED_WORDS as readonly string[]).includes(word.toLowerCase());
 }
 
 /**
- * Splits `model@profile`. Profile ids look like `<provider>:<name>` and may themselves contain `@`
- * (`anthropic:me@example.com`), and a model id may contain `@` too, so the split is at the first `@`
- * whose remainder looks like a profile id (or is a bare profile name after a leading `@`).
+ * Reads the words after `/model` (reserved words aside) as a model and an optional profile:
+ * `sonnet`, `sonnet@anthropic:work`, `@anthropic:work`, `sonnet @work` (the spaced part is the
+ * profile, whatever it looks like) and `sonnet@work` (a bare profile name). Profile ids may contain
+ * `@` (`anthropic:me@example.com`) and so may model ids, so the split is at the first `@` whose
+ * remainder looks like a profile id; a remainder without `:` is a bare profile name only when the
+ * whole text is not a model. Undefined when the words fit no form.
  */
-export function splitModelAndProfile(text: string): { model: string; profile?: string } {
+export function readModelTarget(
+  config: Config,
+  args: string[],
+): { model: string; profile?: string } | undefined {
+  const [text = "", ...rest] = args;
+  if (rest.length > 0) {
+    const spaced = rest.length === 1 && rest[0]!.startsWith("@") && !text.includes("@");
+    return spaced ? { model: text, profile: rest[0]!.slice(1) } : undefined;
+  }
   if (text.startsWith("@")) return { model: "", profile: text.slice(1) };
   for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
-    const rest = text.slice(at + 1);
-    if (/^[a-z0-9][a-z0-9._-]*:\S/i.test(rest)) return { model: text.slice(0, at), profile: rest };
+    const profile = text.slice(at + 1);
+    if (/^[a-z0-9][a-z0-9._-]*:\S/i.test(profile)) return { model: text.slice(0, at), profile };
   }
-  return { model: text };
+  const at = text.lastIndexOf("@");
+  if (at === -1 || resolveModelInput(config, text).ok) return { model: text };
+  return { model: text.slice(0, at), profile: text.slice(at + 1) };
 }
 
 /** `sonnet · anthropic/claude-sonnet-4-5` in markup, or just the ref when it has no alias. */

@@ -26,9 +26,9 @@ interface SessionView {
 }
 
 async function viewOf(ctx: CommandContext): Promise<SessionView> {
-  const entry = await ctx.services.sessions.get(ctx.sessionKey);
+  const entry = ctx.session;
   const current = sessionModel(ctx.services.config, entry);
-  const report = await ctx.services.statusReport(entry?.profile?.id);
+  const report = await ctx.services.statusReport(entry?.profile?.id, await ctx.authSnapshot());
   return { entry, current, report, provider: report.providers.find((p) => p.provider === current.provider) };
 }
 
@@ -45,12 +45,12 @@ export async function pickerReply(ctx: CommandContext): Promise<Reply> {
     `${bold("Credential:")} ${ctx.isOwner ? ownerCredentialLine(provider, current.provider) : memberCredentialLine(provider)}`,
     "Tap a button or type /model <name> to switch. /model status has the details.",
   ];
-  const buttons = rows(modelButtons(config, current.ref), 3);
+  const buttons = rows(modelButtons(config, current), 3);
   if (ctx.isOwner) {
-    const { profiles } = await ctx.services.auth.load();
-    const ids = Object.keys(profiles.profiles)
-      .filter((id) => profiles.profiles[id]!.provider === current.provider)
-      .sort();
+    const stored = (await ctx.authSnapshot()).profiles.profiles;
+    const ids = Object.keys(stored)
+      .filter((id) => stored[id]!.provider === current.provider)
+      .sort(byCodePoint);
     const pinned = entry?.profile?.id;
     buttons.push(
       ...rows(
@@ -63,20 +63,19 @@ export async function pickerReply(ctx: CommandContext): Promise<Reply> {
   return { text: lines.join("\n"), buttons };
 }
 
-function modelButtons(config: Config, currentRef: string): Button[] {
+function modelButtons(config: Config, current: SessionModel): Button[] {
   const seen = new Set<string>();
   const buttons: Button[] = [];
   const add = (label: string, ref: string, typed: string) => {
     if (seen.has(ref) || buttons.length >= MAX_MODEL_BUTTONS) return;
     seen.add(ref);
-    buttons.push({ label: `${ref === currentRef ? "✓ " : ""}${label}`, action: `/model ${typed}` });
+    buttons.push({ label: `${ref === current.ref ? "✓ " : ""}${label}`, action: `/model ${typed}` });
   };
   for (const [alias, target] of Object.entries(config.models.aliases)) {
     if (!isReservedWord(alias) && !/\s/.test(alias) && isAllowed(config, target)) add(alias, target, alias);
   }
-  const provider = currentRef.slice(0, currentRef.indexOf("/"));
   for (const entry of listCatalog(config)) {
-    if (entry.allowed && entry.provider === provider) add(entry.model, entry.ref, entry.ref);
+    if (entry.allowed && entry.provider === current.provider) add(entry.model, entry.ref, entry.ref);
   }
   return buttons;
 }

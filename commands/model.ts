@@ -1,16 +1,17 @@
-import { addCredentialFix } from "../src/auth/status-report.js";
-import { aliasOf, resolveModelInput } from "../src/models/catalog.js";
+import { addCredentialFix, type StatusReport } from "../src/auth/status-report.js";
+import { aliasOf } from "../src/models/catalog.js";
 import { bold, code, escapeMarkup, quoteInput } from "../src/router/markup.js";
 import type { CommandContext, CommandDefinition, CommandUsage } from "../src/router/registry.js";
 import type { Reply } from "../src/router/types.js";
 import { sessionModel } from "../src/sessions/session-model.js";
+import { usageLines } from "./help.js";
 import {
   chooseModel,
   chooseProfile,
   isReservedWord,
   modelLabel,
   providerOfProfile,
-  splitModelAndProfile,
+  readModelTarget,
 } from "./model-input.js";
 import { listReply, pickerReply, statusReply } from "./model-views.js";
 
@@ -71,28 +72,13 @@ async function runModel(ctx: CommandContext): Promise<Reply> {
     if (word === "help") return helpReply(ctx);
     return resetPins(ctx);
   }
-  let target = first;
-  if (rest.length === 1 && rest[0]!.startsWith("@") && !first.includes("@")) target = first + rest[0];
-  else if (rest.length > 0) {
+  const target = readModelTarget(ctx.services.config, ctx.args);
+  if (!target) {
     return {
       text: "/model takes one model, optionally with @profile: /model sonnet, /model sonnet@anthropic:work. /model help shows every form.",
     };
   }
-  let { model, profile } = splitModelAndProfile(target);
-  if (rest.length === 1 && profile === undefined) {
-    // `/model opus @work`: the spaced part is the profile, whatever it looks like.
-    model = first;
-    profile = rest[0]!.slice(1);
-  } else if (
-    profile === undefined &&
-    model.includes("@") &&
-    !resolveModelInput(ctx.services.config, model).ok
-  ) {
-    // `opus@work`: not a model id with an @ in it, so a bare profile name.
-    const at = model.lastIndexOf("@");
-    profile = model.slice(at + 1);
-    model = model.slice(0, at);
-  }
+  const { model, profile } = target;
   if (profile !== undefined && !ctx.isOwner) {
     const instead = model
       ? `You can still switch the model: /model ${quoteInput(model)}.`
@@ -107,12 +93,13 @@ async function runModel(ctx: CommandContext): Promise<Reply> {
 }
 
 async function pinModel(ctx: CommandContext, typed: string): Promise<Reply> {
-  const { config, sessions, auth } = ctx.services;
+  const { config, sessions } = ctx.services;
   const choice = chooseModel(config, typed);
   if (!choice.ok) return choice.reply;
-  const stored = (await auth.load()).profiles.profiles;
-  const pinned = (await sessions.get(ctx.sessionKey))?.profile?.id;
-  const pinnedProvider = pinned === undefined ? undefined : providerOfProfile(stored, pinned);
+  const snapshot = await ctx.authSnapshot();
+  const pinned = ctx.session?.profile?.id;
+  const pinnedProvider =
+    pinned === undefined ? undefined : providerOfProfile(snapshot.profiles.profiles, pinned);
   const dropProfile = pinned !== undefined && pinnedProvider !== choice.ref.provider;
   await sessions.setPins(
     ctx.sessionKey,
@@ -139,7 +126,8 @@ async function pinModel(ctx: CommandContext, typed: string): Promise<Reply> {
         : "It keeps the credential an owner pinned here.",
     );
   }
-  const warning = await credentialWarning(ctx, choice.ref.provider, dropProfile ? undefined : pinned);
+  const report = await ctx.services.statusReport(dropProfile ? undefined : pinned, snapshot);
+  const warning = credentialWarning(ctx, report, choice.ref.provider);
   if (warning) lines.push(warning);
   lines.push("/model reset goes back to the defaults.");
   return { text: lines.join("\n") };
@@ -150,13 +138,13 @@ async function pinModelAndProfile(
   typedModel: string,
   typedProfile: string,
 ): Promise<Reply> {
-  const { config, sessions, auth } = ctx.services;
+  const { config, sessions } = ctx.services;
   const choice = chooseModel(config, typedModel, `@${typedProfile}`);
   if (!choice.ok) return choice.reply;
   const shortModel = aliasOf(config, choice.text) ?? choice.text;
-  const stored = (await auth.load()).profiles.profiles;
+  const snapshot = await ctx.authSnapshot();
   const picked = chooseProfile(
-    stored,
+    snapshot.profiles.profiles,
     typedProfile,
     choice.ref.provider,
     code(choice.text),
@@ -164,21 +152,23 @@ async function pinModelAndProfile(
   );
   if (!picked.ok) return picked.reply;
   await sessions.setPins(ctx.sessionKey, { model: choice.text, profile: picked.id }, ctx.actor);
-  const lines = [
-    `This chat now uses ${modelLabel(config, choice.text)} with the credential ${await credentialDetail(ctx, choice.ref.provider, picked.id)}.`,
-    "A pinned credential never fails over to another one. /model reset goes back to the defaults.",
-  ];
-  const warning = await credentialWarning(ctx, choice.ref.provider, picked.id);
-  if (warning) lines.push(warning);
-  return { text: lines.join("\n") };
+  const report = await ctx.services.statusReport(picked.id, snapshot);
+  return pinnedReply(
+    ctx,
+    report,
+    choice.ref.provider,
+    picked.id,
+    (credential) =>
+      `This chat now uses ${modelLabel(config, choice.text)} with the credential ${credential}.`,
+  );
 }
 
 async function pinProfileOnly(ctx: CommandContext, typedProfile: string): Promise<Reply> {
-  const { config, sessions, auth } = ctx.services;
-  const current = sessionModel(config, await sessions.get(ctx.sessionKey));
-  const stored = (await auth.load()).profiles.profiles;
+  const { config, sessions } = ctx.services;
+  const current = sessionModel(config, ctx.session);
+  const snapshot = await ctx.authSnapshot();
   const picked = chooseProfile(
-    stored,
+    snapshot.profiles.profiles,
     typedProfile,
     current.provider,
     `this chat's model ${code(current.ref)}`,
@@ -186,11 +176,39 @@ async function pinProfileOnly(ctx: CommandContext, typedProfile: string): Promis
   );
   if (!picked.ok) return picked.reply;
   await sessions.setPins(ctx.sessionKey, { profile: picked.id }, ctx.actor);
+  const report = await ctx.services.statusReport(picked.id, snapshot);
+  return pinnedReply(
+    ctx,
+    report,
+    current.provider,
+    picked.id,
+    (credential) =>
+      `This chat's ${escapeMarkup(current.provider)} requests now use ${credential}; the model stays ${modelLabel(config, current.ref)}.`,
+  );
+}
+
+/**
+ * The answer to a credential pin: `headline` with the credential as the resolver sees it with the
+ * pin (`anthropic:work (api_key · ok · #3f9c2e)`), and a warning when it cannot answer.
+ */
+function pinnedReply(
+  ctx: CommandContext,
+  report: StatusReport,
+  provider: string,
+  profileId: string,
+  headline: (credential: string) => string,
+): Reply {
+  const status = report.providers
+    .find((p) => p.provider === provider)
+    ?.profiles.find((c) => c.id === profileId);
+  const credential = status
+    ? `${code(profileId)} (${status.type} · ${status.state} · ${status.fingerprint})`
+    : code(profileId);
   const lines = [
-    `This chat's ${escapeMarkup(current.provider)} requests now use ${await credentialDetail(ctx, current.provider, picked.id)}; the model stays ${modelLabel(config, current.ref)}.`,
+    headline(credential),
     "A pinned credential never fails over to another one. /model reset goes back to the defaults.",
   ];
-  const warning = await credentialWarning(ctx, current.provider, picked.id);
+  const warning = credentialWarning(ctx, report, provider);
   if (warning) lines.push(warning);
   return { text: lines.join("\n") };
 }
@@ -216,36 +234,16 @@ async function resetPins(ctx: CommandContext): Promise<Reply> {
 }
 
 function helpReply(ctx: CommandContext): Reply {
-  const lines = [bold("/model forms")];
-  for (const usage of USAGE) {
-    if (usage.ownersOnly && !ctx.isOwner) continue;
-    lines.push(`${code(usage.form)} — ${escapeMarkup(usage.description)}`);
-  }
+  const lines = [bold("/model forms"), ...usageLines(USAGE, ctx.isOwner)];
   if (!ctx.isOwner) lines.push("Pinning a credential (@profile) is for the bot's owners.");
   return { text: lines.join("\n") };
 }
 
-/** `anthropic:work (api_key · ok · #3f9c2e)`, as the resolver sees it with this pin. */
-async function credentialDetail(ctx: CommandContext, provider: string, profileId: string): Promise<string> {
-  const report = await ctx.services.statusReport(profileId);
-  const status = report.providers
-    .find((p) => p.provider === provider)
-    ?.profiles.find((c) => c.id === profileId);
-  return status
-    ? `${code(profileId)} (${status.type} · ${status.state} · ${status.fingerprint})`
-    : code(profileId);
-}
-
 /**
- * A warning when the chat's provider has no usable credential after a change (with the pin
- * applied), so the person learns now rather than on the next message. Owners get the fix.
+ * A warning when the chat's provider has no usable credential after a change (in `report`, built
+ * with the pin applied), so the person learns now rather than on the next message. Owners get the fix.
  */
-async function credentialWarning(
-  ctx: CommandContext,
-  provider: string,
-  pin: string | undefined,
-): Promise<string | undefined> {
-  const report = await ctx.services.statusReport(pin);
+function credentialWarning(ctx: CommandContext, report: StatusReport, provider: string): string | undefined {
   const status = report.providers.find((p) => p.provider === provider);
   if (status?.next) return undefined;
   if (!ctx.isOwner) {

@@ -1,7 +1,6 @@
-import { code } from "../src/router/markup.js";
+import { PLATFORM_NAME } from "../src/router/access.js";
+import { code, escapeMarkup } from "../src/router/markup.js";
 import type { CommandDefinition } from "../src/router/registry.js";
-
-const PLATFORM = { telegram: "Telegram", discord: "Discord", console: "console" } as const;
 
 /**
  * `/whoami`: the sender's platform id and the exact config entries that would admit them
@@ -17,7 +16,7 @@ export const whoamiCommand: CommandDefinition = {
   chats: "dm",
   async run(ctx) {
     const { channel, senderId, senderName } = ctx.message;
-    const name = senderName ? ` (${senderName.replace(/[\\`*]/g, "")})` : "";
+    const name = senderName ? ` (${escapeMarkup(senderName)})` : "";
     if (channel === "console") {
       return {
         text: `You are ${code(`console:${senderId}`)}${name} on the local console, which is always an owner. (Set the id with tessera chat --as <id>.)`,
@@ -25,7 +24,7 @@ export const whoamiCommand: CommandDefinition = {
     }
     return {
       text: [
-        `Your ${PLATFORM[channel]} user id is ${code(senderId)}${name}.`,
+        `Your ${PLATFORM_NAME[channel]} user id is ${code(senderId)}${name}.`,
         `To let you use the bot: add ${code(senderId)} to ${code(`channels.${channel}.allowFrom`)}.`,
         `To make you an owner: add ${code(`${channel}:${senderId}`)} to ${code("access.owners")}.`,
         ctx.isOwner ? "You are an owner of this bot." : "You may use this bot; you are not an owner.",

@@ -85,7 +85,8 @@ function groupProblem(config: Config, message: IncomingMessage): string | undefi
   return undefined;
 }
 
-const PLATFORM_NAME = { telegram: "Telegram", discord: "Discord", console: "console" } as const;
+/** How replies name each platform ("Your Telegram user id is …"). */
+export const PLATFORM_NAME = { telegram: "Telegram", discord: "Discord", console: "console" } as const;
 
 /** The one refusal a sender who is not allowed gets in a DM: what happened and their id. */
 export function refusalReply(message: IncomingMessage): Reply {

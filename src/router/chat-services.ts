@@ -1,5 +1,5 @@
 import type { AuditLog } from "../audit/audit-log.js";
-import type { AuthStore } from "../auth/auth-store.js";
+import type { AuthSnapshot, AuthStore } from "../auth/auth-store.js";
 import type { StatusReport } from "../auth/status-report.js";
 import type { Config } from "../config/schema.js";
 import type { SessionStore } from "../sessions/session-store.js";
@@ -17,10 +17,11 @@ export interface ChatServices {
   audit: AuditLog;
   /**
    * The status report for this agent with the session's pinned profile applied — the same object
-   * `tessera models status` renders, built by the one resolver. Chat views render it; they never
+   * `tessera models status` renders, built by the one resolver from `auth` (the message's
+   * `authSnapshot()`, so the store is read once per message). Chat views render it; they never
    * compute auth themselves.
    */
-  statusReport(pin?: string): Promise<StatusReport>;
+  statusReport(pin: string | undefined, auth: AuthSnapshot): Promise<StatusReport>;
   /** Shortens a path for display (`~/…`). */
   displayPath(path: string): string;
   now(): number;

@@ -1,5 +1,7 @@
 import type { Actor } from "../audit/audit-log.js";
+import type { AuthSnapshot } from "../auth/auth-store.js";
 import { editDistance } from "../models/catalog.js";
+import type { SessionEntry } from "../sessions/session-store.js";
 import type { ChatServices } from "./chat-services.js";
 import type { IncomingMessage, Reply } from "./types.js";
 
@@ -12,6 +14,13 @@ export interface CommandContext {
   argText: string;
   args: string[];
   sessionKey: string;
+  /** The session as read for this message, stale pins cleared (undefined: it never pinned or talked). */
+  session: SessionEntry | undefined;
+  /**
+   * The agent's credential store as read for this message: loaded on first use, then shared (the
+   * stale-pin check, the command and its status report all see one snapshot, read once).
+   */
+  authSnapshot(): Promise<AuthSnapshot>;
   isOwner: boolean;
   /** Recorded in the audit log for every change this command makes (`telegram:123`, surface `chat`). */
   actor: Actor;

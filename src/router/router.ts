@@ -1,4 +1,5 @@
 import type { Actor } from "../audit/audit-log.js";
+import type { AuthSnapshot } from "../auth/auth-store.js";
 import { redactSecrets } from "../auth/mask.js";
 import { isTesseraError } from "../errors.js";
 import { sessionKeyFor } from "../sessions/session-key.js";
@@ -8,7 +9,7 @@ import { bold, escapeMarkup, quoteInput } from "./markup.js";
 import { type ParsedInput, parseInput } from "./parse.js";
 import type { CommandContext, CommandDefinition, CommandRegistry } from "./registry.js";
 import { fitReplies } from "./reply-size.js";
-import { clearInvalidPins } from "./stale-pins.js";
+import { settleSession } from "./stale-pins.js";
 import {
   type IncomingMessage,
   IncomingMessageSchema,
@@ -42,10 +43,6 @@ export class Router {
 
   constructor(private readonly opts: RouterOptions) {}
 
-  get registry(): CommandRegistry {
-    return this.opts.registry;
-  }
-
   async handle(input: IncomingMessage): Promise<Reply[]> {
     const checked = IncomingMessageSchema.safeParse(input);
     if (!checked.success) {
@@ -72,26 +69,33 @@ export class Router {
     const sessionKey = sessionKeyFor(services.agentId, message);
     const actor: Actor = { actor: `${message.channel}:${message.senderId}`, surface: "chat" };
     try {
-      if (parsed.kind === "command") {
-        const definition = this.opts.registry.find(parsed.name);
-        if (!definition) return this.unknownCommand(message, parsed);
-        const notices = await clearInvalidPins(services, sessionKey);
-        const replies = await this.runCommand(definition, parsed, {
-          message,
-          sessionKey,
-          isOwner: access.isOwner,
-          actor,
-        });
-        if (parsed.ignoredLines > 0) {
-          const lines =
-            parsed.ignoredLines === 1 ? "1 more line was" : `${parsed.ignoredLines} more lines were`;
-          appendNote(replies, `(Only the first line of a command is read; ${lines} ignored.)`);
-        }
-        return markEdit(message, withNotices(notices, replies));
+      const definition = parsed.kind === "command" ? this.opts.registry.find(parsed.name) : undefined;
+      if (parsed.kind === "command" && !definition) return this.unknownCommand(message, parsed);
+      let snapshot: Promise<AuthSnapshot> | undefined;
+      const authSnapshot = () => {
+        snapshot ??= services.auth.load();
+        return snapshot;
+      };
+      const { session, notices } = await settleSession(services, sessionKey, authSnapshot);
+      const isOwner = access.isOwner;
+      if (parsed.kind === "text") {
+        const reply = await this.opts.onPlainMessage({ message, sessionKey, isOwner });
+        return withNotices(notices, [reply]);
       }
-      const notices = await clearInvalidPins(services, sessionKey);
-      const reply = await this.opts.onPlainMessage({ message, sessionKey, isOwner: access.isOwner });
-      return withNotices(notices, [reply]);
+      const replies = await this.runCommand(definition!, parsed, {
+        message,
+        sessionKey,
+        session,
+        authSnapshot,
+        isOwner,
+        actor,
+      });
+      if (parsed.ignoredLines > 0) {
+        const lines =
+          parsed.ignoredLines === 1 ? "1 more line was" : `${parsed.ignoredLines} more lines were`;
+        appendNote(replies, `(Only the first line of a command is read; ${lines} ignored.)`);
+      }
+      return markEdit(message, withNotices(notices, replies));
     } catch (err) {
       return [this.errorReply(err, access.isOwner)];
     }
@@ -100,7 +104,7 @@ export class Router {
   private async runCommand(
     definition: CommandDefinition,
     parsed: Command,
-    base: Pick<CommandContext, "message" | "sessionKey" | "isOwner" | "actor">,
+    base: Pick<CommandContext, "message" | "sessionKey" | "session" | "authSnapshot" | "isOwner" | "actor">,
   ): Promise<Reply[]> {
     const { services } = this.opts;
     const ctx: CommandContext = {

@@ -1,24 +1,32 @@
 import type { Actor } from "../audit/audit-log.js";
-import { parseRef } from "../models/catalog.js";
-import { invalidPins } from "../sessions/session-model.js";
+import type { AuthSnapshot } from "../auth/auth-store.js";
+import { invalidPins, sessionModel } from "../sessions/session-model.js";
+import type { SessionEntry } from "../sessions/session-store.js";
 import type { ChatServices } from "./chat-services.js";
 import { bold, code, escapeMarkup } from "./markup.js";
 
 /** Tessera itself, as the audit log names it when it clears a pin that became invalid. */
-export const TESSERA_ACTOR: Actor = { actor: "tessera", surface: "chat" };
+const TESSERA_ACTOR: Actor = { actor: "tessera", surface: "chat" };
 
 /**
- * Clears the session's pins that no longer apply (a removed profile, a model no longer allowed) and
- * returns one notice per cleared pin, with the fix, to show on this message. Each pin is cleared
- * and reported once, even when several messages of the session arrive together.
+ * Reads the session a message belongs to and clears its pins that no longer apply (a removed
+ * profile, a model no longer allowed), returning the session as this message sees it (those pins
+ * gone) and one notice per cleared pin, with the fix. Each pin is cleared and reported once, even
+ * when several messages of the session arrive together.
  */
-export async function clearInvalidPins(services: ChatServices, sessionKey: string): Promise<string[]> {
+export async function settleSession(
+  services: ChatServices,
+  sessionKey: string,
+  authSnapshot: () => Promise<AuthSnapshot>,
+): Promise<{ session: SessionEntry | undefined; notices: string[] }> {
   const entry = await services.sessions.get(sessionKey);
-  if (!entry?.model && !entry?.profile) return [];
-  const { profiles } = await services.auth.load();
+  if (!entry?.model && !entry?.profile) return { session: entry, notices: [] };
+  const { profiles } = await authSnapshot();
   const invalid = invalidPins(services.config, entry, profiles.profiles);
-  const fallback = services.config.models.default;
-  const modelNow = invalid.some((p) => p.kind === "model") ? fallback : (entry.model?.ref ?? fallback);
+  if (invalid.length === 0) return { session: entry, notices: [] };
+  const session = { ...entry };
+  for (const pin of invalid) delete session[pin.kind];
+  const now = sessionModel(services.config, session);
   const notices: string[] = [];
   for (const pin of invalid) {
     const cleared = await services.sessions.clearPinIf(
@@ -32,16 +40,15 @@ export async function clearInvalidPins(services: ChatServices, sessionKey: strin
     if (pin.kind === "model") {
       notices.push(
         `${bold("Note:")} this chat's pinned model ${code(pin.value)} was unpinned because ${escapeMarkup(pin.reason)}; ` +
-          `it now uses the default, ${code(fallback)}. Pick another with /model list.`,
+          `it now uses the default, ${code(now.ref)}. Pick another with /model list.`,
       );
     } else {
-      const provider = parseRef(modelNow)?.provider ?? "its provider";
       notices.push(
         `${bold("Note:")} this chat's pinned credential ${code(pin.value)} was unpinned because ${escapeMarkup(pin.reason)}; ` +
-          `it now uses the default credential order for ${escapeMarkup(provider)}. ` +
+          `it now uses the default credential order for ${escapeMarkup(now.provider || "its provider")}. ` +
           `An owner can pin another with /model @<profile> (see /model status).`,
       );
     }
   }
-  return notices;
+  return { session, notices };
 }

@@ -41,7 +41,7 @@ export function composeRouter(opts: ComposeOptions): Router {
     sessions: opts.sessions,
     auth: services.store,
     audit: services.audit,
-    statusReport: (pin) => statusReportFor(services, { pin, now: now() }),
+    statusReport: (pin, auth) => statusReportFor(services, { pin, auth, now: now() }),
     displayPath: (path) => displayPath(path, services.processEnv.HOME || undefined),
     now,
   };

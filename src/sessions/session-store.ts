@@ -14,14 +14,14 @@ const pinMeta = {
   setAt: z.number(),
   source: z.enum(["user"]),
 };
-export const ModelPinSchema = z.looseObject({ ref: z.string().min(1), ...pinMeta });
-export const ProfilePinSchema = z.looseObject({ id: z.string().min(1), ...pinMeta });
-export const HistoryMessageSchema = z.looseObject({
+const ModelPinSchema = z.looseObject({ ref: z.string().min(1), ...pinMeta });
+const ProfilePinSchema = z.looseObject({ id: z.string().min(1), ...pinMeta });
+const HistoryMessageSchema = z.looseObject({
   role: z.enum(["user", "assistant"]),
   content: z.string(),
   at: z.number().optional(),
 });
-export const SessionEntrySchema = z.looseObject({
+const SessionEntrySchema = z.looseObject({
   createdAt: z.number(),
   updatedAt: z.number(),
   /** Pinned model, `provider/model`. */
@@ -37,13 +37,11 @@ export const SessionsFileSchema = z.looseObject({
   sessions: z.record(z.string(), SessionEntrySchema).default({}),
 });
 
-export type ModelPin = z.infer<typeof ModelPinSchema>;
-export type ProfilePin = z.infer<typeof ProfilePinSchema>;
 export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
 export type SessionEntry = z.infer<typeof SessionEntrySchema>;
 export type SessionsFile = z.infer<typeof SessionsFileSchema>;
 
-export const emptySessions = (): SessionsFile => ({ version: 1, sessions: {} });
+const emptySessions = (): SessionsFile => ({ version: 1, sessions: {} });
 
 /** At most this many messages of history are kept per session (oldest dropped first). */
 export const HISTORY_MAX_MESSAGES = 40;
@@ -73,10 +71,10 @@ export interface Pins {
  * write at once without losing each other's changes.
  */
 export class SessionStore {
-  readonly file: JsonStateFile<SessionsFile>;
+  private readonly file: JsonStateFile<SessionsFile>;
 
   constructor(
-    readonly stateDir: string,
+    stateDir: string,
     readonly agentId: string,
     readonly auditLog?: AuditLog,
     private readonly now: () => number = Date.now,
@@ -96,14 +94,6 @@ export class SessionStore {
   /** Every session, for `doctor` (pins pointing at missing profiles) and tests. */
   async all(): Promise<Record<string, SessionEntry>> {
     return (await this.file.read()).sessions;
-  }
-
-  async pinnedModel(key: string): Promise<string | undefined> {
-    return (await this.get(key))?.model?.ref;
-  }
-
-  async pinnedProfile(key: string): Promise<string | undefined> {
-    return (await this.get(key))?.profile?.id;
   }
 
   /** Applies a pin change (see `PinChange`) and audits each pin that actually changed. */
@@ -133,14 +123,6 @@ export class SessionStore {
     });
     await this.auditPinChanges(key, result.before, result.after, who);
     return result;
-  }
-
-  pinModel(key: string, ref: string, who: Actor) {
-    return this.setPins(key, { model: ref }, who);
-  }
-
-  pinProfile(key: string, profileId: string, who: Actor) {
-    return this.setPins(key, { profile: profileId }, who);
   }
 
   /** Clears both pins: the session follows the configured default model and credential order again. */

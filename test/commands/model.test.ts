@@ -1,13 +1,10 @@
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { statusReportFor } from "../../src/runtime/services.js";
+import { runCli } from "../cli/models-harness.js";
 import { apiKeyFor, type ChatFixture, chatFixture, telegramDm } from "../router/chat-fixture.js";
 
-const run = promisify(execFile);
 const CONSOLE_KEY = "agent:main:console:local";
-const REPO = join(import.meta.dirname, "..", "..");
 
 /** The `Next:` line of one provider's block in a rendered `/model status`. */
 function nextIn(status: string, provider: string): string | undefined {
@@ -71,14 +68,15 @@ describe("/model against real stores", () => {
   it("agrees with `tessera models status --json` on next for an unpinned chat", async () => {
     const status = await fx.say("/model status");
     const report = await statusReportFor(fx.services);
-    const cli = await run(process.execPath, [join(REPO, "bin", "tessera.js"), "models", "status", "--json"], {
+    const cli = await runCli(["models", "status", "--json"], {
       env: {
-        PATH: process.env.PATH,
+        PATH: process.env.PATH ?? "",
         HOME: fx.home,
         TESSERA_STATE_DIR: fx.stateDir,
-        OPENAI_API_KEY: fx.secrets[0],
+        OPENAI_API_KEY: fx.secrets[0]!,
       },
     });
+    expect(cli.code).toBe(0);
     const json = JSON.parse(cli.stdout) as { providers: { provider: string; next: string | null }[] };
     expect(json.providers.length).toBeGreaterThan(0);
     for (const p of json.providers) {
@@ -131,11 +129,11 @@ describe("/model against real stores", () => {
 
   it("resolves aliases case-insensitively, bare ids on the default provider, and a spaced @profile", async () => {
     await fx.send("/model SONNET");
-    expect(await fx.sessions.pinnedModel(CONSOLE_KEY)).toBe("anthropic/claude-sonnet-4-5");
+    expect((await fx.pins(CONSOLE_KEY)).model).toBe("anthropic/claude-sonnet-4-5");
     await fx.send("/model claude-opus-4-1");
-    expect(await fx.sessions.pinnedModel(CONSOLE_KEY)).toBe("anthropic/claude-opus-4-1");
+    expect((await fx.pins(CONSOLE_KEY)).model).toBe("anthropic/claude-opus-4-1");
     await fx.send("/model Anthropic/claude-haiku-4-5");
-    expect(await fx.sessions.pinnedModel(CONSOLE_KEY)).toBe("anthropic/claude-haiku-4-5");
+    expect((await fx.pins(CONSOLE_KEY)).model).toBe("anthropic/claude-haiku-4-5");
     await fx.send("/model opus @work");
     expect(await fx.sessions.get(CONSOLE_KEY)).toMatchObject({
       model: { ref: "anthropic/claude-opus-4-5" },
@@ -162,13 +160,13 @@ describe("/model against real stores", () => {
   it("keeps a same-provider credential pin on a model switch and drops another provider's", async () => {
     await fx.send("/model sonnet@anthropic:work");
     expect(await fx.say("/model opus")).toContain("It keeps the pinned credential anthropic:work.");
-    expect(await fx.sessions.pinnedProfile(CONSOLE_KEY)).toBe("anthropic:work");
+    expect((await fx.pins(CONSOLE_KEY)).profile).toBe("anthropic:work");
     const switched = await fx.say("/model openai/gpt-5");
     expect(switched).toContain(
       "The pinned credential anthropic:work was unpinned: it is for anthropic, not openai.",
     );
     expect(await fx.sessions.get(CONSOLE_KEY)).toMatchObject({ model: { ref: "openai/gpt-5" } });
-    expect(await fx.sessions.pinnedProfile(CONSOLE_KEY)).toBeUndefined();
+    expect((await fx.pins(CONSOLE_KEY)).profile).toBeUndefined();
   });
 
   it("refuses a profile pin from a non-owner and still lets them switch models", async () => {
@@ -179,7 +177,7 @@ describe("/model against real stores", () => {
     expect(await fx.say("/model @anthropic:work", telegramDm("2"))).toContain("Only the bot's owners");
     expect(await fx.sessions.get(key)).toBeUndefined();
     expect(await fx.say("/model opus", telegramDm("2"))).toContain("This chat now uses opus");
-    expect(await fx.sessions.pinnedModel(key)).toBe("anthropic/claude-opus-4-5");
+    expect((await fx.pins(key)).model).toBe("anthropic/claude-opus-4-5");
     const ownerPin = await fx.say("/model opus@anthropic:work", telegramDm("1"));
     expect(ownerPin).toContain("with the credential anthropic:work");
   });
@@ -193,7 +191,7 @@ describe("/model against real stores", () => {
     expect((await fx.sessions.get(CONSOLE_KEY))?.model).toBeUndefined();
     await fx.send("/model haiku");
     await fx.send("/model DEFAULT");
-    expect(await fx.sessions.pinnedModel(CONSOLE_KEY)).toBeUndefined();
+    expect((await fx.pins(CONSOLE_KEY)).model).toBeUndefined();
     expect(await fx.say("/model reset")).toContain("Nothing was pinned here");
   });
 
@@ -219,12 +217,49 @@ describe("/model against real stores", () => {
     );
     expect(text).toContain("/model @<profile>");
     expect(await fx.sessions.get(CONSOLE_KEY)).toMatchObject({ model: { ref: "anthropic/claude-opus-4-5" } });
-    expect(await fx.sessions.pinnedProfile(CONSOLE_KEY)).toBeUndefined();
+    expect((await fx.pins(CONSOLE_KEY)).profile).toBeUndefined();
     expect(await fx.say("/model")).not.toContain("unpinned");
     const audit = (await fx.services.audit.read()).entries.filter((e) => e.actor === "tessera");
     expect(audit).toMatchObject([
       { action: "pin.clear", detail: "profile anthropic:work: that profile no longer exists" },
     ]);
+  });
+
+  it("reads the session and the auth store once per command", async () => {
+    await fx.send("/model opus@anthropic:work");
+    const reads = { sessions: 0, auth: 0 };
+    const { sessions, services } = fx;
+    const get = sessions.get.bind(sessions);
+    const load = services.store.load.bind(services.store);
+    sessions.get = (key) => {
+      reads.sessions++;
+      return get(key);
+    };
+    services.store.load = () => {
+      reads.auth++;
+      return load();
+    };
+    for (const text of [
+      "/model",
+      "/model status",
+      "/model list",
+      "/model haiku",
+      "/model @anthropic:default",
+    ]) {
+      reads.sessions = 0;
+      reads.auth = 0;
+      await fx.send(text);
+      expect({ text, ...reads }).toEqual({ text, sessions: 1, auth: 1 });
+    }
+  });
+
+  it("answers the message that finds a stale pin as if the pin were already gone", async () => {
+    await fx.send("/model opus@anthropic:work");
+    await fx.services.store.removeProfile("anthropic:work", { actor: "cli:test", surface: "cli" });
+    const status = await fx.say("/model status");
+    expect(status).toContain("pinned credential anthropic:work was unpinned");
+    expect(status).toContain("Pinned credential: none (the default order decides)");
+    expect(status).toContain("Model: opus · anthropic/claude-opus-4-5 — pinned in this chat");
   });
 
   it("tells a plain message too that its pin was cleared", async () => {
@@ -292,7 +327,7 @@ describe("/model against real stores", () => {
   it("pins a known provider's unlisted model as typed, with a note", async () => {
     const text = await fx.say("/model anthropic/claude-future-9");
     expect(text).toContain("not in Tessera's model list, so it was pinned as typed");
-    expect(await fx.sessions.pinnedModel(CONSOLE_KEY)).toBe("anthropic/claude-future-9");
+    expect((await fx.pins(CONSOLE_KEY)).model).toBe("anthropic/claude-future-9");
   });
 
   it("warns when the chosen model's provider has no usable credential", async () => {
@@ -310,13 +345,27 @@ describe("/model with a restricted config", () => {
   afterEach(() => fx.cleanup());
 
   it("never reads reserved words as model names, even when an alias says so", async () => {
+    const reserved = ["list", "status", "reset", "default", "help"];
     fx = await chatFixture({
-      config: { models: { aliases: { list: "openai/gpt-5", sonnet: "anthropic/claude-sonnet-4-5" } } },
+      config: {
+        models: {
+          aliases: {
+            ...Object.fromEntries(reserved.map((word) => [word, "openai/gpt-5"])),
+            sonnet: "anthropic/claude-sonnet-4-5",
+          },
+        },
+      },
     });
     expect(await fx.say("/model LIST")).toContain("Models you can pick");
+    expect(await fx.say("/model status")).toContain("Model status");
+    expect(await fx.say("/model Reset")).toContain("Nothing was pinned here");
+    expect(await fx.say("/model default")).toContain("Nothing was pinned here");
+    expect(await fx.say("/model help")).toContain("/model forms");
     expect(await fx.sessions.get(CONSOLE_KEY)).toBeUndefined();
+    expect(await fx.say("/model status@anthropic:work")).toContain("is a /model sub-command, not a model");
     const [picker] = await fx.send("/model");
-    expect(picker?.buttons?.flat().map((b) => b.label)).not.toContain("list");
+    const labels = picker?.buttons?.flat().map((b) => b.label) ?? [];
+    for (const word of reserved) expect(labels).not.toContain(word);
   });
 
   it("says how to list models when one is not allowed", async () => {
@@ -346,6 +395,6 @@ describe("/model with a restricted config", () => {
       "pinned model anthropic/claude-opus-4-5 was unpinned because it is no longer in models.allow",
     );
     expect(text).toContain("Started a new conversation");
-    expect(await fx.sessions.pinnedModel(CONSOLE_KEY)).toBeUndefined();
+    expect((await fx.pins(CONSOLE_KEY)).model).toBeUndefined();
   });
 });

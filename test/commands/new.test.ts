@@ -34,10 +34,14 @@ describe("/new", () => {
 
   it("does not name an owner's credential pin to other users", async () => {
     await fx.seedProfile("anthropic:work", apiKeyFor("anthropic"));
-    await fx.sessions.pinProfile("agent:main:telegram:dm:2", "anthropic:work", {
-      actor: "telegram:1",
-      surface: "chat",
-    });
+    await fx.sessions.setPins(
+      "agent:main:telegram:dm:2",
+      { profile: "anthropic:work" },
+      {
+        actor: "telegram:1",
+        surface: "chat",
+      },
+    );
     const text = await fx.say("/new", telegramDm("2"));
     expect(text).toContain("the credential an owner pinned");
     expect(text).not.toContain("anthropic:work");

@@ -15,7 +15,7 @@ describe("/whoami", () => {
 
   it("tells a Telegram user their id and the exact config entries", async () => {
     const text = await fx.say("/whoami", { ...telegramDm("2"), senderName: "Ada **L**" });
-    expect(text).toContain("Your Telegram user id is 2 (Ada L).");
+    expect(text).toContain("Your Telegram user id is 2 (Ada **L**).");
     expect(text).toContain("add 2 to channels.telegram.allowFrom");
     expect(text).toContain("add telegram:2 to access.owners");
     expect(text).toContain("you are not an owner");

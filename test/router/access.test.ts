@@ -194,7 +194,7 @@ describe("access through the router", () => {
     });
     const refused = await fx.say("/model sonnet@anthropic:work", telegramDm("2"));
     expect(refused).toContain("Only the bot's owners can pin a credential");
-    expect(await fx.sessions.pinnedProfile("agent:main:telegram:dm:2")).toBeUndefined();
+    expect((await fx.pins("agent:main:telegram:dm:2")).profile).toBeUndefined();
     const status = await fx.say("/model status", telegramDm("2"));
     expect(status).not.toContain("anthropic:work");
     expect(status).not.toContain("#");

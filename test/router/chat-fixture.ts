@@ -13,7 +13,7 @@ import type { Router } from "../../src/router/router.js";
 import type { IncomingMessage, Reply } from "../../src/router/types.js";
 import { composeRouter } from "../../src/runtime/compose.js";
 import { type AgentServices, openAgentServices } from "../../src/runtime/services.js";
-import { SessionStore } from "../../src/sessions/session-store.js";
+import { type Pins, SessionStore } from "../../src/sessions/session-store.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 export interface ChatFixture {
@@ -29,6 +29,8 @@ export interface ChatFixture {
   send(text: string, overrides?: Partial<IncomingMessage>): Promise<Reply[]>;
   /** `send`, then the replies' text as a person reads it (markup removed), joined. */
   say(text: string, overrides?: Partial<IncomingMessage>): Promise<string>;
+  /** The session's pins as on disk now. */
+  pins(sessionKey: string): Promise<Pins>;
   /** New services, store and router on the same directory: what a process restart sees. */
   restart(): Promise<void>;
   seedProfile(id: string, credential: Credential): Promise<void>;
@@ -82,6 +84,10 @@ export async function chatFixture(opts: FixtureOptions = {}): Promise<ChatFixtur
     },
     async say(text, overrides) {
       return (await fixture.send(text, overrides)).map((r) => toPlainText(r.text)).join("\n\n");
+    },
+    async pins(sessionKey) {
+      const entry = await fixture.sessions.get(sessionKey);
+      return { model: entry?.model?.ref, profile: entry?.profile?.id };
     },
     async restart() {
       Object.assign(fixture, await open());

@@ -28,7 +28,7 @@ describe("SessionStore", () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it("lives at sessionsPath, written 0600 in a 0700 directory", async () => {
-    await store.pinModel(KEY, "anthropic/claude-opus-4-5", who);
+    await store.setPins(KEY, { model: "anthropic/claude-opus-4-5" }, who);
     expect(store.path).toBe(sessionsPath(dir, "main"));
     expect((await stat(store.path)).mode & 0o777).toBe(0o600);
     expect((await stat(dirname(store.path))).mode & 0o777).toBe(0o700);
@@ -41,13 +41,11 @@ describe("SessionStore", () => {
 
   it("records who pinned what, when, from which source", async () => {
     clock = 5_000;
-    await store.pinModel(KEY, "openai/gpt-5", who);
-    await store.pinProfile(KEY, "openai:work", { actor: "telegram:1", surface: "chat" });
+    await store.setPins(KEY, { model: "openai/gpt-5" }, who);
+    await store.setPins(KEY, { profile: "openai:work" }, { actor: "telegram:1", surface: "chat" });
     const entry = await store.get(KEY);
     expect(entry?.model).toEqual({ ref: "openai/gpt-5", setBy: "telegram:42", setAt: 5_000, source: "user" });
     expect(entry?.profile).toEqual({ id: "openai:work", setBy: "telegram:1", setAt: 5_000, source: "user" });
-    expect(await store.pinnedModel(KEY)).toBe("openai/gpt-5");
-    expect(await store.pinnedProfile(KEY)).toBe("openai:work");
     expect(await store.get("agent:main:telegram:dm:other")).toBeUndefined();
   });
 
@@ -79,9 +77,9 @@ describe("SessionStore", () => {
   });
 
   it("clears a pin only if it still holds the expected value", async () => {
-    await store.pinProfile(KEY, "anthropic:work", who);
+    await store.setPins(KEY, { profile: "anthropic:work" }, who);
     expect(await store.clearPinIf(KEY, "profile", "anthropic:other", "gone", who)).toBe(false);
-    expect(await store.pinnedProfile(KEY)).toBe("anthropic:work");
+    expect((await store.get(KEY))?.profile?.id).toBe("anthropic:work");
     expect(await store.clearPinIf(KEY, "profile", "anthropic:work", "gone", who)).toBe(true);
     expect(await store.clearPinIf(KEY, "profile", "anthropic:work", "gone", who)).toBe(false);
     expect((await audit.read()).entries.at(-1)).toMatchObject({
@@ -91,7 +89,7 @@ describe("SessionStore", () => {
   });
 
   it("keeps history in order and starts a new conversation without touching pins", async () => {
-    await store.pinModel(KEY, "anthropic/claude-haiku-4-5", who);
+    await store.setPins(KEY, { model: "anthropic/claude-haiku-4-5" }, who);
     await store.appendHistory(KEY, [
       { role: "user", content: "hi" },
       { role: "assistant", content: "hello" },
@@ -114,10 +112,10 @@ describe("SessionStore", () => {
   });
 
   it("refuses to read or overwrite a corrupt file", async () => {
-    await store.pinModel(KEY, "openai/gpt-5", who);
+    await store.setPins(KEY, { model: "openai/gpt-5" }, who);
     await writeFile(store.path, "{ torn");
     await expect(store.get(KEY)).rejects.toMatchObject({ code: "FILE_CORRUPT" });
-    await expect(store.pinModel(KEY, "openai/gpt-5-mini", who)).rejects.toMatchObject({
+    await expect(store.setPins(KEY, { model: "openai/gpt-5-mini" }, who)).rejects.toMatchObject({
       code: "FILE_CORRUPT",
     });
     expect(await readFile(store.path, "utf8")).toBe("{ torn");
@@ -127,7 +125,7 @@ describe("SessionStore", () => {
     const other = new SessionStore(dir, "main");
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        (i % 2 ? store : other).pinModel(`agent:main:telegram:dm:${i}`, "openai/gpt-5", who),
+        (i % 2 ? store : other).setPins(`agent:main:telegram:dm:${i}`, { model: "openai/gpt-5" }, who),
       ),
     );
     expect(Object.keys(await store.all())).toHaveLength(40);
