@@ -1,10 +1,9 @@
 import type { ProfileStatus, ProviderStatus, StatusReport } from "../src/auth/status-report.js";
-import { addCredentialFix } from "../src/auth/status-report.js";
 import { byCodePoint } from "../src/code-point-order.js";
 import { formatSpan } from "../src/config/duration.js";
 import type { Config } from "../src/config/schema.js";
 import { type CatalogEntry, isAllowed, listCatalog } from "../src/models/catalog.js";
-import { endpointOf, listProviders, providerInfo } from "../src/models/provider-catalog.js";
+import { listProviders } from "../src/models/provider-catalog.js";
 import { bold, code, escapeMarkup } from "../src/router/markup.js";
 import type { CommandContext } from "../src/router/registry.js";
 import type { Button, Reply } from "../src/router/types.js";
@@ -28,7 +27,10 @@ interface SessionView {
 async function viewOf(ctx: CommandContext): Promise<SessionView> {
   const entry = ctx.session;
   const current = sessionModel(ctx.services.config, entry);
-  const report = await ctx.services.statusReport(entry?.profile?.id, await ctx.authSnapshot());
+  const report = await ctx.services.statusReport(
+    { pin: entry?.profile?.id, provider: current.provider },
+    await ctx.authSnapshot(),
+  );
   return { entry, current, report, provider: report.providers.find((p) => p.provider === current.provider) };
 }
 
@@ -147,7 +149,7 @@ export async function listReply(ctx: CommandContext): Promise<Reply> {
  */
 export async function statusReply(ctx: CommandContext): Promise<Reply> {
   const { config } = ctx.services;
-  const { entry, current, report, provider } = await viewOf(ctx);
+  const { entry, current, report } = await viewOf(ctx);
   const ago = (at: number) => `${formatSpan(ctx.services.now() - at)} ago`;
   const lines = [`${bold("Model status")} · agent ${code(report.agent)}`];
   lines.push(
@@ -174,7 +176,6 @@ export async function statusReply(ctx: CommandContext): Promise<Reply> {
   const providers = [...report.providers].sort(
     (a, b) => Number(b.provider === current.provider) - Number(a.provider === current.provider),
   );
-  if (!provider) lines.push("", ...missingProviderBlock(config, current.provider, ctx.isOwner));
   for (const p of providers) {
     lines.push("", ...providerBlock(p, p.provider === current.provider, ctx.isOwner));
   }
@@ -220,15 +221,3 @@ const ORDER_TEXT: Record<ProviderStatus["orderSource"], string> = {
   "config order": "config auth.order",
   default: "default (oauth, token, api_key; least recently used first)",
 };
-
-/** The session's provider has no candidate at all, so the report has no entry for it. */
-function missingProviderBlock(config: Config, providerId: string, isOwner: boolean): string[] {
-  const info = providerInfo(config, providerId);
-  const lines = [
-    `${bold(providerId)} ← this chat's provider`,
-    `Endpoint: ${info ? code(endpointOf(info)) : "unknown provider (not configured)"}`,
-    "Usable credential: no — none is stored or set in the environment.",
-  ];
-  if (isOwner) lines.push(`Fix: ${code(addCredentialFix(providerId))}`);
-  return lines;
-}

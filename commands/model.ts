@@ -126,7 +126,10 @@ async function pinModel(ctx: CommandContext, typed: string): Promise<Reply> {
         : "It keeps the credential an owner pinned here.",
     );
   }
-  const report = await ctx.services.statusReport(dropProfile ? undefined : pinned, snapshot);
+  const report = await ctx.services.statusReport(
+    { pin: dropProfile ? undefined : pinned, provider: choice.ref.provider },
+    snapshot,
+  );
   const warning = credentialWarning(ctx, report, choice.ref.provider);
   if (warning) lines.push(warning);
   lines.push("/model reset goes back to the defaults.");
@@ -152,7 +155,7 @@ async function pinModelAndProfile(
   );
   if (!picked.ok) return picked.reply;
   await sessions.setPins(ctx.sessionKey, { model: choice.text, profile: picked.id }, ctx.actor);
-  const report = await ctx.services.statusReport(picked.id, snapshot);
+  const report = await ctx.services.statusReport({ pin: picked.id, provider: choice.ref.provider }, snapshot);
   return pinnedReply(
     ctx,
     report,
@@ -176,7 +179,7 @@ async function pinProfileOnly(ctx: CommandContext, typedProfile: string): Promis
   );
   if (!picked.ok) return picked.reply;
   await sessions.setPins(ctx.sessionKey, { profile: picked.id }, ctx.actor);
-  const report = await ctx.services.statusReport(picked.id, snapshot);
+  const report = await ctx.services.statusReport({ pin: picked.id, provider: current.provider }, snapshot);
   return pinnedReply(
     ctx,
     report,
@@ -249,8 +252,8 @@ function credentialWarning(ctx: CommandContext, report: StatusReport, provider: 
   if (!ctx.isOwner) {
     return `${bold("Warning:")} there is no usable ${escapeMarkup(provider)} credential yet; ask the bot's owner to add one.`;
   }
+  // The report lists the session's provider and its problems even when nothing else uses it.
   const problem = report.problems.find((p) => p.provider === provider && p.severity === "error");
-  const why =
-    status && status.profiles.length > 0 ? status.nextReason : "none is stored or set in the environment";
+  const why = status?.profiles.length ? status.nextReason : "none is stored or set in the environment";
   return `${bold("Warning:")} this chat has no usable ${escapeMarkup(provider)} credential (${escapeMarkup(why)}). Fix: ${code(problem?.fix ?? addCredentialFix(provider))}`;
 }

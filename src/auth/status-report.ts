@@ -91,11 +91,19 @@ export interface BuildReportInput {
   warnWithinMs: number;
   /** Session pins, for the chat view: the pinned profile applies to its provider. */
   pin?: string;
+  /**
+   * The chat view's session model provider: listed (and its problems reported) even when no
+   * configured model uses it and it has no credential, as used by "this session". Views without a
+   * session (the CLI, `--check`) leave it out.
+   */
+  sessionProvider?: string;
 }
 
 export function buildStatusReport(input: BuildReportInput): StatusReport {
   const { config, auth, env, now, warnWithinMs } = input;
   const inUse = providersInUse(config);
+  if (input.sessionProvider && !inUse.has(input.sessionProvider))
+    inUse.set(input.sessionProvider, ["this session"]);
   const ids = new Set<string>(inUse.keys());
   for (const credential of Object.values(auth.profiles.profiles)) ids.add(credential.provider);
   for (const provider of ["anthropic", "openai", "openrouter", ...Object.keys(config.models.providers)]) {

@@ -21,7 +21,8 @@ export interface ChatServices {
    * `authSnapshot()`, so the store is read once per message). Chat views render it; they never
    * compute auth themselves.
    */
-  statusReport(pin: string | undefined, auth: AuthSnapshot): Promise<StatusReport>;
+  /** The status report with the session's pin applied and its provider listed even when unused. */
+  statusReport(session: { pin?: string; provider?: string }, auth: AuthSnapshot): Promise<StatusReport>;
   /** Shortens a path for display (`~/…`). */
   displayPath(path: string): string;
   now(): number;

@@ -41,7 +41,8 @@ export function composeRouter(opts: ComposeOptions): Router {
     sessions: opts.sessions,
     auth: services.store,
     audit: services.audit,
-    statusReport: (pin, auth) => statusReportFor(services, { pin, auth, now: now() }),
+    statusReport: (session, auth) =>
+      statusReportFor(services, { pin: session.pin, sessionProvider: session.provider, auth, now: now() }),
     displayPath: (path) => displayPath(path, services.processEnv.HOME || undefined),
     now,
   };

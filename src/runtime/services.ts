@@ -97,7 +97,13 @@ export async function loadSyncedAuth(
 /** Builds the status report for the agent as it is on disk now. */
 export async function statusReportFor(
   services: AgentServices,
-  opts: { warnWithin?: string; now?: number; pin?: string; auth?: AuthSnapshot } = {},
+  opts: {
+    warnWithin?: string;
+    now?: number;
+    pin?: string;
+    auth?: AuthSnapshot;
+    sessionProvider?: string;
+  } = {},
 ): Promise<StatusReport> {
   const input: BuildReportInput = {
     config: services.config,
@@ -109,6 +115,7 @@ export async function statusReportFor(
     now: opts.now ?? Date.now(),
     warnWithinMs: parseDuration(opts.warnWithin ?? services.config.auth.warnWithin, "--warn-within"),
     pin: opts.pin,
+    sessionProvider: opts.sessionProvider,
   };
   return buildStatusReport(input);
 }

@@ -316,6 +316,15 @@ describe("/model against real stores", () => {
     expect(status).toMatch(/^openai ← this chat's provider/m);
   });
 
+  it("reports the session's provider with its fix even when it has no credential and no configured model uses it", async () => {
+    const pinned = await fx.say("/model openrouter/openai/gpt-5");
+    expect(pinned).toMatch(/Warning:.*no usable openrouter credential.*paste-api-key --provider openrouter/);
+    const status = await fx.say("/model status");
+    expect(status).toMatch(/^openrouter ← this chat's provider/m);
+    expect(status).toMatch(/^Next: none — no credential for openrouter/m);
+    expect(status).toMatch(/openrouter: no credential \(used by this session\).*paste-api-key --provider openrouter/);
+  });
+
   it("answers /model help and rejects extra words", async () => {
     expect(await fx.say("/model help")).toContain("/model @<profile>");
     expect(await fx.say("/model help", telegramDm("2"))).not.toContain("/model @<profile>");
