@@ -79,7 +79,7 @@ export class Router {
       const { session, notices } = await settleSession(services, sessionKey, authSnapshot);
       const isOwner = access.isOwner;
       if (parsed.kind === "text") {
-        const reply = await this.opts.onPlainMessage({ message, sessionKey, isOwner });
+        const reply = await this.opts.onPlainMessage({ message, sessionKey, session, isOwner });
         return withNotices(notices, [reply]);
       }
       const replies = await this.runCommand(definition!, parsed, {

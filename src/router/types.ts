@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SessionEntry } from "../sessions/session-store.js";
 
 /**
  * The platform-neutral message every adapter (Telegram, Discord, console) builds from a platform event
@@ -68,11 +69,13 @@ export type Reply = z.infer<typeof ReplySchema>;
 
 /**
  * Receives every message that is not a command (after access control) and answers it — the agent
- * turn. `sessionKey` names the session whose pins and history apply; `isOwner` says whether the
- * sender may see credential details.
+ * turn. `sessionKey` names the session whose pins and history apply; `session` is that session as the
+ * router just read it (stale pins already cleared; undefined for a new one), so the handler need not
+ * read it again; `isOwner` says whether the sender may see credential details.
  */
 export type PlainMessageHandler = (input: {
   message: IncomingMessage;
   sessionKey: string;
+  session: SessionEntry | undefined;
   isOwner: boolean;
 }) => Promise<Reply>;

@@ -25,6 +25,8 @@ export interface TurnInput {
   model: ModelRef;
   /** The session's pinned profile for this provider, if any: used alone, never failed over. */
   pin?: string;
+  /** The session's history when the caller already holds it; otherwise it is read from `memory`. */
+  history?: ChatMessage[];
   onDelta?: (text: string) => void;
   signal?: AbortSignal;
 }
@@ -105,7 +107,9 @@ export class AgentTurnRunner {
         : [];
     if (queue.length === 0) return this.nothingUsable(modelRef, resolution);
 
-    const history = (await this.deps.memory.history(input.sessionKey)).slice(-(this.deps.historyLimit ?? 40));
+    const history = (input.history ?? (await this.deps.memory.history(input.sessionKey))).slice(
+      -(this.deps.historyLimit ?? 40),
+    );
     const messages: ChatMessage[] = [...history, { role: "user", content: input.text }];
     const failed: string[] = [];
     for (const candidate of queue) {

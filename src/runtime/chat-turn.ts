@@ -28,15 +28,14 @@ export function chatTurnHandler(opts: ChatTurnOptions): PlainMessageHandler {
   const runner = opts.runner ?? new AgentTurnRunner({ services: opts.services, memory: opts.sessions });
   // Notices change on the scale of hours; checking them costs a status report, so not every message.
   let noticesCheckedAt = Number.NEGATIVE_INFINITY;
-  return async ({ message, sessionKey, isOwner }) => {
-    const entry = await opts.sessions.get(sessionKey);
-    const model = sessionModel(opts.services.config, entry);
-    const pin = entry?.profile?.id;
+  return async ({ message, sessionKey, session, isOwner }) => {
+    const model = sessionModel(opts.services.config, session);
     const result = await runner.run({
       sessionKey,
       text: message.text,
       model: { provider: model.provider, model: model.model },
-      pin,
+      pin: session?.profile?.id,
+      history: (session?.history ?? []).map(({ role, content }) => ({ role, content })),
       onDelta: opts.onDelta ? (text) => opts.onDelta?.(sessionKey, text) : undefined,
       signal: opts.signal,
     });
