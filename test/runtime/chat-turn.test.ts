@@ -17,17 +17,9 @@ let fx: ChatFixture;
 beforeAll(async () => {
   process.env.TESSERA_PROVIDER_RETRIES = "0";
   anthropic = await startAnthropicFake({ replyText: (req) => `**not markup** ${lastUserText(req.body)}` });
-  fx = await chatFixture({
-    config: {
-      access: { owners: ["telegram:1"] },
-      channels: { telegram: { enabled: true, allowFrom: ["2"] } },
-      models: { providers: { anthropic: { baseUrl: anthropic.url } } },
-      auth: { claudeCode: { sync: false } },
-    },
-    profiles: {
-      "anthropic:main": { type: "api_key", provider: "anthropic", key },
-      "anthropic:spare": { type: "api_key", provider: "anthropic", key: backup },
-    },
+  fx = await fixtureWith({
+    "anthropic:main": { type: "api_key", provider: "anthropic", key },
+    "anthropic:spare": { type: "api_key", provider: "anthropic", key: backup },
   });
   fx.secrets.push(key, backup);
   // A fixed order: by default the least recently used credential goes first, which would rotate.
