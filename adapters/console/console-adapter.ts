@@ -15,6 +15,8 @@ export interface ConsoleOptions {
   banner?: string;
   /** The router's `handle`. */
   handle: (message: IncomingMessage) => Promise<Reply[]>;
+  /** Called on Ctrl-C (and SIGTERM) so the caller can cancel what is in flight; the console then ends. */
+  onInterrupt?: () => void;
 }
 
 /** Longest number read as a button press; longer digit strings are ordinary messages. */
@@ -35,7 +37,13 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
     terminal: opts.interactive,
     crlfDelay: Number.POSITIVE_INFINITY,
   });
-  rl.on("SIGINT", () => rl.close());
+  rl.on("SIGINT", () => {
+    opts.onInterrupt?.();
+    rl.close();
+  });
+  const onTerm = () => rl.close();
+  process.once("SIGTERM", onTerm);
+  rl.once("close", () => process.off("SIGTERM", onTerm));
   rl.setPrompt("you › ");
   if (opts.interactive) {
     if (opts.banner) output.write(`${opts.banner}\n`);

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -155,6 +155,24 @@ describe("plain messages through tessera chat reach the model with the resolved 
     expect(pinned.stdout).toMatch(/fix: /);
     expect(anthropic.requests.map((r) => credentialOf(r)?.value)).toEqual([workKey]);
     expectNoSecretIn(free.stdout + free.stderr + pinned.stdout + pinned.stderr, secrets);
+  });
+
+  it("SIGTERM cancels a model call in flight and the console exits cleanly", async () => {
+    anthropic.nextReply(anthropicReplies.hang());
+    const child = spawn(process.execPath, [BIN, "chat"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.stdin.write("are you there?\n");
+    await anthropic.waitForRequests(1);
+    child.kill("SIGTERM");
+    // The provider timeout is 120 s: without the cancel this would outlive the test's own timeout.
+    expect(await closed).toBe(0);
+    expect(stdout).toMatch(
+      /No answer from anthropic\/claude-sonnet-4-5: the request to anthropic was cancelled/,
+    );
   });
 
   it("routes an OpenRouter model to {baseUrl}/chat/completions with its own key", async () => {
