@@ -4,6 +4,7 @@ import { parseDuration } from "../config/duration.js";
 import { resolveStatePaths } from "../config/paths.js";
 import { TesseraError } from "../errors.js";
 import { type CliContext, writeJson } from "./cli-context.js";
+import { alignRows } from "./status-render.js";
 
 export interface AuditFlags {
   since?: string;
@@ -59,18 +60,12 @@ export async function runAuditCommand(ctx: CliContext, flags: AuditFlags): Promi
     e.detail ?? "",
   ]);
   const header = ["time", "actor", "surface", "action", "agent", "target", "detail"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  ctx.stdout.write(`${[line(header), ...rows.map(line)].join("\n")}\n`);
+  ctx.stdout.write(`${alignRows([header, ...rows]).join("\n")}\n`);
   return 0;
 }
 
 /** `7d` → now − 7 days; `2025-01-31` or an ISO time → that instant. */
-export function parseSince(text: string, now: number): number {
+function parseSince(text: string, now: number): number {
   if (/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
     const at = Date.parse(text.trim());
     if (Number.isNaN(at)) {

@@ -1,6 +1,7 @@
 import { bySeverity, type Finding, findingToJson, type Severity } from "../doctor/finding.js";
 import { type DoctorResult, runDoctor } from "../doctor/run-doctor.js";
 import { type CliContext, writeJson } from "./cli-context.js";
+import { painter, type Style } from "./status-render.js";
 
 export interface DoctorFlags {
   fix?: boolean;
@@ -35,19 +36,19 @@ export async function runDoctorCommand(ctx: CliContext, flags: DoctorFlags): Pro
 }
 
 const LABEL: Record<Severity, string> = { error: "error  ", warning: "warning", info: "info   " };
-const COLOR: Record<Severity, string> = { error: "31", warning: "33", info: "36" };
+const COLOR: Record<Severity, Style> = { error: "red", warning: "yellow", info: "cyan" };
 
 /** The people-facing report: findings (errors first), the repairs made, and a one-line summary. */
-export function renderDoctor(result: DoctorResult, fixRequested: boolean, color: boolean): string {
-  const paint = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+function renderDoctor(result: DoctorResult, fixRequested: boolean, color: boolean): string {
+  const paint = painter(color);
   const lines: string[] = [`tessera doctor — state dir ${result.stateDir}, config ${result.configPath}`, ""];
   if (fixRequested) {
     const outcomes = [...result.fixed, ...result.failed];
     if (outcomes.length === 0) lines.push("nothing to repair automatically", "");
     else {
       lines.push("repairs:");
-      for (const o of result.fixed) lines.push(`  ${paint("32", "fixed ")}  ${o.result}`);
-      for (const o of result.failed) lines.push(`  ${paint("31", "failed")}  ${o.what}: ${o.result}`);
+      for (const o of result.fixed) lines.push(`  ${paint("green", "fixed ")}  ${o.result}`);
+      for (const o of result.failed) lines.push(`  ${paint("red", "failed")}  ${o.what}: ${o.result}`);
       lines.push("", "after repairs:");
     }
   }

@@ -10,8 +10,10 @@ import {
   type OrderDecision,
   type ProfileDecision,
   planImport,
+  targetAgentFor,
 } from "../import/import-plan.js";
 import { type CliContext, cliActor, openServices, printNotices, writeJson } from "./cli-context.js";
+import { alignRows } from "./status-render.js";
 
 export interface ImportFlags {
   apply?: boolean;
@@ -50,9 +52,11 @@ export async function runImportCommand(ctx: CliContext, dir: string, flags: Impo
   }
 
   const targetIds = new Set<string>();
+  for (const source of scan.agents) {
+    const target = targetAgentFor(source.id, config, opts).agent;
+    if (target) targetIds.add(target);
+  }
   const storeOf = (agent: string) => new AuthStore(services.paths.stateDir, agent, services.audit);
-  const plan0 = planImport(scan, config, new Map(), opts);
-  for (const p of [...plan0.profiles, ...plan0.orders]) if (p.targetAgent) targetIds.add(p.targetAgent);
   const targets = new Map<string, AuthProfilesFile>();
   for (const agent of targetIds) targets.set(agent, await storeOf(agent).profilesFile.read());
   let { profiles, orders } = planImport(scan, config, targets, opts);
@@ -127,14 +131,14 @@ function renderImport(
     p.reason,
   ]);
   if (rows.length > 0)
-    lines.push(...table(["source", "agent", "profile", "type", "secret", "action", "why"], rows));
+    lines.push(...alignRows([["source", "agent", "profile", "type", "secret", "action", "why"], ...rows]));
   else lines.push("no profiles found");
   if (orders.length > 0) {
     lines.push("", "order overrides:");
     lines.push(
-      ...table(
+      ...alignRows([
         ["source", "agent", "provider", "order", "action", "why"],
-        orders.map((o) => [
+        ...orders.map((o) => [
           o.file,
           o.targetAgent ? `→ ${o.targetAgent}` : "",
           o.provider,
@@ -142,7 +146,7 @@ function renderImport(
           verb(o.action),
           o.reason,
         ]),
-      ),
+      ]),
     );
   }
   for (const u of unreadable) lines.push(`skipped file ${u.file}: ${u.problem}`);
@@ -158,14 +162,4 @@ function renderImport(
     );
   }
   return `${lines.join("\n")}\n`;
-}
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }

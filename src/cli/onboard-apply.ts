@@ -2,7 +2,7 @@ import { AuditLog } from "../audit/audit-log.js";
 import { AuthStore } from "../auth/auth-store.js";
 import { type Credential, secretOf } from "../auth/credentials.js";
 import { maskSecret } from "../auth/mask.js";
-import { loadConfig, objectAt, updateConfigFile } from "../config/load.js";
+import { objectAt, updateConfigFile } from "../config/load.js";
 import { isRecord } from "../config/migrations.js";
 import type { StatePaths } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
@@ -23,13 +23,14 @@ type ConfigEdit = { describe: string; apply: (raw: Record<string, unknown>) => v
  * edit that must validate), the credential to the agent's store (origin `onboard`, audited), bot
  * tokens to `<state>/.env`. Everything is compared first, so running it again with the same answers
  * writes nothing. The config goes first: if it would not validate, nothing else is written either.
+ * `config` is the config in effect now, which the edits are decided against.
  */
 export async function applyOnboarding(
   paths: StatePaths,
+  config: Config,
   answers: OnboardAnswers,
   who: { actor: string; surface: string },
 ): Promise<OnboardChange[]> {
-  const { config } = await loadConfig(paths.configPath);
   const changes: OnboardChange[] = [];
   const edits = configEdits(config, answers);
   if (edits.length > 0) {

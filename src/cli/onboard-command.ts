@@ -59,7 +59,9 @@ export async function runOnboardCommand(ctx: CliContext, flags: OnboardFlags): P
     }
   }
 
-  const changes = await applyOnboarding(paths, answers, who);
+  // The wizard may have taken minutes: decide the config edits against the file as it is now.
+  const current = flags.nonInteractive ? config : (await loadConfig(paths.configPath)).config;
+  const changes = await applyOnboarding(paths, current, answers, who);
   const changed = changes.some((c) => c.changed);
   if (flags.json) {
     writeJson(ctx, { agent: answers.agent, changed, changes });

@@ -9,7 +9,7 @@ import { readTextIfExists } from "../files/json-state-file.js";
  * key is replaced in place (keeping an `export ` prefix), a missing key is appended, every other line
  * — comments, blank lines, other keys, their order — stays as it was. Duplicate lines of a key are
  * folded into one. Nothing is written when every value is already set; the file is written atomically
- * as 0600 under its lock, and re-read after writing to prove it says what was meant.
+ * as 0600 under its lock, and only after parsing the new text proves it says what was meant.
  * Returns the keys whose value changed.
  */
 export async function setDotenvValues(path: string, values: Record<string, string>): Promise<string[]> {
@@ -32,12 +32,16 @@ export async function setDotenvValues(path: string, values: Record<string, strin
       }
     }
     const after = `${lines.join("\n")}\n`;
+    // Read back as the environment loader will: the keys hold the new values and every other key is
+    // as it was (a line inside another key's multi-line value must not have been taken for a key).
+    const expected: Record<string, string> = { ...current, ...values };
     const check = parseEnv(after) as Record<string, string>;
-    const wrong = Object.keys(values).filter((key) => check[key] !== values[key]);
+    const keys = new Set([...Object.keys(expected), ...Object.keys(check)]);
+    const wrong = [...keys].filter((key) => check[key] !== expected[key]);
     if (wrong.length > 0) {
       throw new TesseraError(
         "FILE_IO",
-        `could not express ${wrong.join(", ")} in ${path} unambiguously (a multi-line value in the file?); nothing was written`,
+        `could not set ${changed.join(", ")} in ${path} without changing ${wrong.join(", ")} (a multi-line value in the file?); nothing was written`,
         `edit ${path} by hand: one KEY=value per line`,
       );
     }

@@ -1,12 +1,11 @@
 import { parseEnv } from "node:util";
-import { assertProfileId } from "../auth/auth-store.js";
 import type { Credential } from "../auth/credentials.js";
-import { parseDuration } from "../config/duration.js";
 import type { Config } from "../config/schema.js";
 import { BOT_TOKEN_SOURCE, looksLikeBotToken } from "../doctor/bot-token-shape.js";
 import { TesseraError } from "../errors.js";
 import { formatRef, parseRef, resolveModelInput } from "../models/catalog.js";
 import type { CliContext } from "./cli-context.js";
+import { chooseProfileId } from "./models-store-profile.js";
 import {
   ACCEPTED_SECRET_NAMES,
   type AuthMethod,
@@ -21,7 +20,7 @@ import {
   STARTER_MODEL,
   splitList,
 } from "./onboard-answers.js";
-import { joinPastedSecret, validatePastedSecret } from "./token-validation.js";
+import { joinPastedSecret, parseExpiresIn, validatePastedSecret } from "./token-validation.js";
 
 /** The flags of `tessera onboard`, as commander hands them over. */
 export interface OnboardFlags {
@@ -203,8 +202,7 @@ function credentialFromFlags(
     );
   }
   const type = method === "api-key" ? "api_key" : "token";
-  const profileId = flags.profileId ?? `${provider}:default`;
-  assertProfileId(profileId, provider);
+  const profileId = chooseProfileId(provider, flags.profileId);
   if (flags.expiresIn !== undefined && type !== "token") {
     throw new TesseraError(
       "USAGE",
@@ -225,8 +223,8 @@ function credentialFromFlags(
   }
   const value = joinPastedSecret(raw);
   validatePastedSecret(provider, type === "api_key" ? "api_key" : "token", value);
-  const expires =
-    flags.expiresIn !== undefined ? now + parseDuration(flags.expiresIn, "--expires-in") : undefined;
+  const expiresIn = parseExpiresIn(flags.expiresIn);
+  const expires = expiresIn === undefined ? undefined : now + expiresIn;
   return { provider, profileId, type, secret: value, expires };
 }
 
@@ -236,12 +234,12 @@ function parseMethod(value: string): AuthMethod {
 }
 
 /** A default model on the chosen provider, unless the current default already uses it. */
-export function starterModel(config: Config, provider: OnboardProvider): string | undefined {
+function starterModel(config: Config, provider: OnboardProvider): string | undefined {
   return parseRef(config.models.default)?.provider === provider ? undefined : STARTER_MODEL[provider];
 }
 
 /** Accepts an alias or `provider/model` and returns the full ref; unknown names list close matches. */
-export function resolveModel(config: Config, input: string): string {
+function resolveModel(config: Config, input: string): string {
   const resolved = resolveModelInput(config, input);
   if (resolved.ok) return formatRef(resolved.ref);
   if (resolved.reason === "not-allowed") {

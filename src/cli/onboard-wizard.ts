@@ -1,12 +1,12 @@
 import { secretOf } from "../auth/credentials.js";
 import { maskSecret } from "../auth/mask.js";
 import { exchangeAuthCode, parseAuthCodePaste, startPkceLogin } from "../auth/oauth-login.js";
-import { parseDuration } from "../config/duration.js";
 import { BOT_TOKEN_SOURCE, looksLikeBotToken } from "../doctor/bot-token-shape.js";
 import { isTesseraError } from "../errors.js";
 import { listCatalog } from "../models/catalog.js";
 import { ANTHROPIC_OAUTH_TOKEN_URL, providerInfo } from "../models/provider-catalog.js";
 import type { CliContext } from "./cli-context.js";
+import { chooseProfileId } from "./models-store-profile.js";
 import {
   type ChannelAnswer,
   type CredentialAnswer,
@@ -20,7 +20,7 @@ import {
   splitList,
 } from "./onboard-answers.js";
 import type { OnboardState } from "./onboard-flags.js";
-import { joinPastedSecret, validatePastedSecret } from "./token-validation.js";
+import { joinPastedSecret, parseExpiresIn, validatePastedSecret } from "./token-validation.js";
 
 type Prompts = typeof import("@clack/prompts");
 
@@ -174,10 +174,11 @@ async function askCredential(
         ...io,
         message: "When does it expire? (e.g. 365d; blank = unknown)",
         defaultValue: "",
-        validate: (v) => (v ? validationMessage(() => parseDuration(v, "expiry")) : undefined),
+        validate: (v) => (v ? validationMessage(() => parseExpiresIn(v)) : undefined),
       }),
     );
-    if (span) expires = Date.now() + parseDuration(span, "expiry");
+    const expiresIn = parseExpiresIn(span || undefined);
+    if (expiresIn !== undefined) expires = Date.now() + expiresIn;
   }
   return { provider, profileId, type, secret: joinPastedSecret(raw), expires };
 }
@@ -204,7 +205,9 @@ async function loginAnswer(p: Prompts, io: Io, ask: Ask, state: OnboardState): P
   const { code } = parseAuthCodePaste(pasted, login.state);
   const tokenUrl = providerInfo(state.config, "anthropic")?.oauthTokenUrl ?? ANTHROPIC_OAUTH_TOKEN_URL;
   const oauth = await exchangeAuthCode({ tokenUrl, code, state: login.state, verifier: login.verifier });
-  return { provider: "anthropic", profileId: `anthropic:${oauth.email ?? "default"}`, type: "oauth", oauth };
+  // As `tessera models auth login` names it; an email that cannot be an id is refused before writing.
+  const profileId = chooseProfileId("anthropic", undefined, oauth.email ?? "default");
+  return { provider: "anthropic", profileId, type: "oauth", oauth };
 }
 
 async function askModel(p: Prompts, io: Io, ask: Ask, state: OnboardState, provider: OnboardProvider) {

@@ -36,7 +36,7 @@ Exit codes:
       }),
     );
 
-  program
+  const onboard = program
     .command("onboard")
     .description("set up a provider credential, Telegram/Discord bots and who may use them")
     .option("--non-interactive", "take every answer from flags (for scripts); without it, a wizard asks")
@@ -52,19 +52,24 @@ Exit codes:
       "--model <ref>",
       "default model (default: a model of --provider when the current default is another provider's)",
     )
-    .option("--secrets-stdin", "read secrets as KEY=value lines from stdin (see below)")
-    .option("--telegram", "enable the Telegram bot")
-    .option("--no-telegram", "disable the Telegram bot")
-    .option("--telegram-allow <ids...>", "Telegram user ids allowed to use the bot (added)")
-    .option("--discord", "enable the Discord bot")
-    .option("--no-discord", "disable the Discord bot")
-    .option("--discord-allow <ids...>", "Discord user ids allowed to use the bot (added)")
+    .option("--secrets-stdin", "read secrets as KEY=value lines from stdin (see below)");
+  for (const [channel, name] of [
+    ["telegram", "Telegram"],
+    ["discord", "Discord"],
+  ] as const) {
+    onboard
+      .option(`--${channel}`, `enable the ${name} bot`)
+      .option(`--no-${channel}`, `disable the ${name} bot`)
+      .option(`--${channel}-allow <ids...>`, `${name} user ids allowed to use the bot (added)`);
+  }
+  onboard
     .option("--owner <ids...>", "owners to add, as telegram:<id> or discord:<id>")
-    .option("--json", "print what changed as JSON")
-    .addOption(new Option("--api-key <secret>").hideHelp())
-    .addOption(new Option("--token <secret>").hideHelp())
-    .addOption(new Option("--telegram-token <secret>").hideHelp())
-    .addOption(new Option("--discord-token <secret>").hideHelp())
+    .option("--json", "print what changed as JSON");
+  // Declared (hidden) only so that onboard can refuse them by name without echoing the value.
+  for (const flag of ["--api-key", "--token", "--telegram-token", "--discord-token"]) {
+    onboard.addOption(new Option(`${flag} <secret>`).hideHelp());
+  }
+  onboard
     .addHelpText(
       "after",
       `

@@ -1,21 +1,73 @@
 import { AuditLog } from "../audit/audit-log.js";
 import { type AuthSnapshot, AuthStore } from "../auth/auth-store.js";
+import { type ClaudeCodeSyncResult, claudeCodeLocation, syncClaudeCode } from "../auth/claude-code.js";
 import { isTesseraError } from "../errors.js";
 import type { DoctorScope } from "./doctor-scope.js";
 
 /** The doctor's actor in the audit log. */
 export const DOCTOR_ACTOR = { actor: "tessera", surface: "doctor" } as const;
 
-/** An agent's store for the doctor: audited like every other writer. */
-export function doctorStore(scope: DoctorScope, agent: string): AuthStore {
-  return new AuthStore(scope.paths.stateDir, agent, new AuditLog(scope.paths.auditPath));
+/** One agent's credentials as the doctor's checks see them. */
+export interface AgentAuth {
+  /** The agent's store, audited like every other writer (repairs write through it). */
+  store: AuthStore;
+  /**
+   * The credentials after the Claude Code sync; undefined when a file does not parse — the
+   * corrupt-files check reports that one, and the checks that need the store skip the agent.
+   */
+  snapshot?: AuthSnapshot;
+  /** What the Claude Code sync did; undefined when it did not run (see `syncsClaudeCode`). */
+  claudeCode?: ClaudeCodeSyncResult | { status: "error"; error: unknown };
 }
 
 /**
- * Loads an agent's credentials, or undefined when a file does not parse — the corrupt-files check
- * reports that one, and the checks that need the store skip the agent instead of repeating it.
+ * Loads each agent's credentials at most once per doctor run (the re-check after `--fix` gathers a
+ * new scope). The first check that asks also syncs Claude Code's login into the store, as every load
+ * by `models status` or the gateway does (PRODUCT §3.4), so every check sees the same synced snapshot.
+ * A store that cannot be read for another reason rejects, and each check needing it reports that.
  */
-export async function loadAgentAuth(store: AuthStore): Promise<AuthSnapshot | undefined> {
+export function agentAuthLoader(
+  scope: Omit<DoctorScope, "agentAuth">,
+): (agent: string) => Promise<AgentAuth> {
+  const loaded = new Map<string, Promise<AgentAuth>>();
+  return (agent) => {
+    let entry = loaded.get(agent);
+    if (!entry) {
+      entry = loadAgentAuth(scope, agent);
+      loaded.set(agent, entry);
+    }
+    return entry;
+  };
+}
+
+async function loadAgentAuth(scope: Omit<DoctorScope, "agentAuth">, agent: string): Promise<AgentAuth> {
+  const store = new AuthStore(scope.paths.stateDir, agent, new AuditLog(scope.paths.auditPath));
+  const snapshot = await readSnapshot(store);
+  if (!snapshot || !syncsClaudeCode(scope, agent)) return { store, snapshot };
+  let claudeCode: NonNullable<AgentAuth["claudeCode"]>;
+  try {
+    const location = claudeCodeLocation(scope.processEnv, process.platform, scope.home);
+    claudeCode = await syncClaudeCode(store, location, DOCTOR_ACTOR, snapshot.profiles);
+  } catch (error) {
+    // Only the claude-code check reports (or rethrows) this; the others go on with the store as is.
+    return { store, snapshot, claudeCode: { status: "error", error } };
+  }
+  const wrote = claudeCode.status === "created" || claudeCode.status === "updated";
+  return { store, snapshot: wrote ? await readSnapshot(store) : snapshot, claudeCode };
+}
+
+/**
+ * Sync runs for configured agents when `auth.claudeCode.sync` is on — and not on an invalid config,
+ * which may be the very file that turns it off.
+ */
+function syncsClaudeCode(
+  scope: Pick<DoctorScope, "configValid" | "config" | "configuredAgents">,
+  agent: string,
+): boolean {
+  return scope.configValid && scope.config.auth.claudeCode.sync && scope.configuredAgents.includes(agent);
+}
+
+async function readSnapshot(store: AuthStore): Promise<AuthSnapshot | undefined> {
   try {
     return await store.load();
   } catch (err) {

@@ -3,7 +3,7 @@
  * a token cut in half) without contacting the platform. Shared by `onboard` (refuses) and `doctor`
  * (warns).
  */
-export const BOT_TOKEN_SHAPES = {
+const BOT_TOKEN_SHAPES = {
   /** `<bot id>:<35-ish chars>`, as @BotFather prints it. */
   telegram: /^\d{5,}:[A-Za-z0-9_-]{30,}$/,
   /** Three base64url parts separated by dots, as the Discord developer portal shows it. */

@@ -6,6 +6,7 @@ import { type ConfigInspection, inspectConfig } from "../config/load.js";
 import { isRecord } from "../config/migrations.js";
 import { resolveStatePaths, type StatePaths } from "../config/paths.js";
 import { type Config, ConfigSchema } from "../config/schema.js";
+import { type AgentAuth, agentAuthLoader } from "./agent-auth.js";
 
 /**
  * Everything the doctor's checks look at, gathered once per run without throwing: an invalid config
@@ -26,6 +27,8 @@ export interface DoctorScope {
   processEnv: NodeJS.ProcessEnv;
   home: string;
   now: number;
+  /** An agent's store and credentials, loaded (and Claude Code synced) once per run. */
+  agentAuth(agent: string): Promise<AgentAuth>;
 }
 
 export interface ScopeOptions {
@@ -44,7 +47,7 @@ export async function gatherDoctorScope(opts: ScopeOptions): Promise<DoctorScope
   const onDisk = await agentDirsOnDisk(paths.stateDir);
   const agents = [...new Set([...configuredAgents, ...onDisk])];
   const env = await loadEnvironment({ processEnv: opts.processEnv, envPath: paths.envPath, config });
-  return {
+  const scope = {
     paths,
     inspection,
     config,
@@ -56,6 +59,7 @@ export async function gatherDoctorScope(opts: ScopeOptions): Promise<DoctorScope
     home: opts.processEnv.HOME || homedir(),
     now: opts.now ?? Date.now(),
   };
+  return { ...scope, agentAuth: agentAuthLoader(scope) };
 }
 
 function agentsOf(config: Config): string[] {

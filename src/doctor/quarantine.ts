@@ -18,33 +18,44 @@ export function quarantineStamp(now: Date): string {
  * stay exactly as they were in the new name (kept at 0600, since they may hold secrets). Runs under
  * the file's lock and re-reads it first, so a file another process has repaired (or replaced) in the
  * meantime is left alone. Returns the new path, or undefined when there was nothing to move.
+ * `foreignDir`: the file lives in a directory that is not ours (a config at `$TESSERA_CONFIG`), whose
+ * mode taking the lock must not change.
  */
 export async function quarantineFile(
   path: string,
   stillCorrupt: (text: string) => boolean,
-  now: Date = new Date(),
+  opts: { now?: Date; foreignDir?: boolean } = {},
 ): Promise<string | undefined> {
-  return withFileLock(path, async (assertHeld) => {
-    const text = await readTextIfExists(path);
-    if (text === undefined) return undefined;
-    if (!stillCorrupt(text)) {
+  const now = opts.now ?? new Date();
+  return withFileLock(
+    path,
+    async (assertHeld) => {
+      const text = await readTextIfExists(path);
+      if (text === undefined) return undefined;
+      if (!stillCorrupt(text)) {
+        throw new TesseraError(
+          "FILE_IO",
+          `${path} parses now (changed since the check); it was left in place`,
+          "run `tessera doctor` again",
+        );
+      }
+      assertHeld();
+      const base = `${path}.corrupt-${quarantineStamp(now)}`;
+      for (let n = 1; n < 100; n++) {
+        const target = n === 1 ? base : `${base}-${n}`;
+        if (await moveWithoutOverwrite(path, target)) {
+          await chmod(target, FILE_MODE);
+          return target;
+        }
+      }
       throw new TesseraError(
         "FILE_IO",
-        `${path} parses now (changed since the check); it was left in place`,
-        "run `tessera doctor` again",
+        `could not find a free name for ${base}`,
+        `move ${path} aside by hand`,
       );
-    }
-    assertHeld();
-    const base = `${path}.corrupt-${quarantineStamp(now)}`;
-    for (let n = 1; n < 100; n++) {
-      const target = n === 1 ? base : `${base}-${n}`;
-      if (await moveWithoutOverwrite(path, target)) {
-        await chmod(target, FILE_MODE);
-        return target;
-      }
-    }
-    throw new TesseraError("FILE_IO", `could not find a free name for ${base}`, `move ${path} aside by hand`);
-  });
+    },
+    { foreignDir: opts.foreignDir },
+  );
 }
 
 /** Renames `from` to `to` unless `to` exists; false when it does. */

@@ -13,7 +13,7 @@ import { type DoctorScope, gatherDoctorScope, type ScopeOptions } from "./doctor
 import type { Finding } from "./finding.js";
 
 /** Every check, in the order its findings are listed (config first: everything else depends on it). */
-export const DOCTOR_CHECKS: DoctorCheck[] = [
+const DOCTOR_CHECKS: DoctorCheck[] = [
   configFileCheck,
   corruptFilesCheck,
   fileModesCheck,

@@ -2,6 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
 import { type Credential, CredentialSchema } from "../auth/credentials.js";
+import { byCodePoint } from "../code-point-order.js";
 import { isRecord } from "../config/migrations.js";
 import { TesseraError } from "../errors.js";
 import { readTextIfExists } from "../files/json-state-file.js";
@@ -146,7 +147,7 @@ export async function scanClawdbotDir(root: string): Promise<SourceScan> {
 async function findAgents(root: string): Promise<SourceAgent[]> {
   const agents: SourceAgent[] = [];
   const entries = await readdir(join(root, "agents"), { withFileTypes: true }).catch(() => []);
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries.sort((a, b) => byCodePoint(a.name, b.name))) {
     if (!entry.isDirectory()) continue;
     const dir = join(root, "agents", entry.name, "agent");
     if (await holdsCredentials(dir)) agents.push({ id: entry.name, dir });

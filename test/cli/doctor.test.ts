@@ -261,6 +261,20 @@ describe("tessera doctor", () => {
     expect(await readFile(join(sb.stateDir, moved[0]!), "utf8")).toBe(text);
   });
 
+  it("moves aside a config kept outside the state dir without touching that directory's mode", async () => {
+    const ownDir = join(sb.root, "etc");
+    await mkdir(ownDir);
+    await chmod(ownDir, 0o755);
+    const configPath = join(ownDir, "tessera.json");
+    await writeFile(configPath, "{ torn", { mode: 0o600 });
+    const fixed = await doctorJson(["--fix"], { TESSERA_CONFIG: configPath });
+    expect(fixed.json.fixed.map((f) => f.result)).toContainEqual(
+      expect.stringMatching(/^moved the unreadable config .*tessera\.json to .*tessera\.json\.corrupt-/),
+    );
+    expect(await modeOf(ownDir)).toBe(0o755);
+    expect((await readdir(ownDir)).filter((n) => n.startsWith("tessera.json.corrupt-"))).toHaveLength(1);
+  });
+
   it("reports an enabled channel without a token as an error, and is satisfied by .env", async () => {
     await sb.writeConfig({ channels: { telegram: { enabled: true, allowFrom: ["42"] } } });
     const before = await doctorJson();

@@ -152,6 +152,21 @@ describe("tessera onboard --non-interactive", () => {
     expect((await readFile(envPath(), "utf8")).match(/TELEGRAM_BOT_TOKEN/g)).toHaveLength(1);
   });
 
+  it("refuses to touch a line that belongs to another key's multi-line value", async () => {
+    await sb.writeConfig({});
+    const old = `123456789:${fakeSecret("", 35)}`;
+    // The second TELEGRAM_BOT_TOKEN line is inside NOTES; folding it away would cut NOTES short.
+    const original = `TELEGRAM_BOT_TOKEN=${old}\nNOTES="moved the bot:\nTELEGRAM_BOT_TOKEN=${old}\n"\n`;
+    await writeFile(envPath(), original, { mode: 0o600 });
+    const result = await sb.run(["onboard", "--non-interactive", "--telegram", "--secrets-stdin"], {
+      input: `TELEGRAM_BOT_TOKEN=${botToken}\n`,
+    });
+    clean(result, [old]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("without changing NOTES");
+    expect(await readFile(envPath(), "utf8")).toBe(original);
+  });
+
   it("refuses a pasted code#state or a wrong bot token before writing anything", async () => {
     const codeState = `${fakeSecret("", 40)}#${fakeSecret("", 40)}`;
     const bad = await sb.run(["onboard", "--non-interactive", "--provider", "anthropic", "--secrets-stdin"], {

@@ -1,7 +1,6 @@
+import { dirname } from "node:path";
 import { updateConfigFile } from "../../config/load.js";
 import { isRecord, migrateConfig } from "../../config/migrations.js";
-import { readTextIfExists } from "../../files/json-state-file.js";
-import { describeJsonSyntaxError } from "../../files/json-syntax-error.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
 import { quarantineFile } from "../quarantine.js";
@@ -30,8 +29,10 @@ export const configFileCheck: DoctorCheck = {
       return findings;
     }
     if (inspection.raw === undefined) {
-      const text = (await readTextIfExists(path)) ?? "";
-      const reason = syntaxProblem(text) ?? "expected a JSON object";
+      // Not JSON, or JSON but not an object: one `(root): …` problem says which.
+      const reason = inspection.problems.join("; ").replace(/^\(root\): /, "");
+      // A config kept outside the state dir ($TESSERA_CONFIG) sits in the user's own directory.
+      const foreignDir = dirname(path) !== scope.paths.stateDir;
       findings.push({
         check: "config",
         key: `corrupt:${path}`,
@@ -43,7 +44,7 @@ export const configFileCheck: DoctorCheck = {
           describe: `move ${path} aside as ${path}.corrupt-<time>`,
           phase: RepairPhase.quarantine,
           async apply() {
-            const moved = await quarantineFile(path, (t) => !isJsonObject(t));
+            const moved = await quarantineFile(path, (t) => !isJsonObject(t), { foreignDir });
             return moved ? `moved the unreadable config ${path} to ${moved}` : `${path} was already gone`;
           },
         },
@@ -94,17 +95,6 @@ export const configFileCheck: DoctorCheck = {
     return findings;
   },
 };
-
-function syntaxProblem(text: string): string | undefined {
-  try {
-    JSON.parse(text);
-    return undefined;
-  } catch (err) {
-    return text.trim() === ""
-      ? "the file is empty"
-      : `not valid JSON (${describeJsonSyntaxError(err, text)})`;
-  }
-}
 
 function isJsonObject(text: string): boolean {
   try {

@@ -76,7 +76,7 @@ export const corruptFilesCheck: DoctorCheck = {
 };
 
 /** Why `text` is not a valid file of this layout, or undefined when it is. Never quotes the text. */
-export function layoutProblem(text: string, schema: z.ZodType): string | undefined {
+function layoutProblem(text: string, schema: z.ZodType): string | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,16 +1,10 @@
 import type { AuthStore } from "../../auth/auth-store.js";
 import { CLAUDE_CLI_PROFILE_ID, claudeCodeLocation } from "../../auth/claude-code.js";
 import { OAuthRefresher } from "../../auth/oauth-refresh.js";
-import type { Candidate } from "../../auth/resolver.js";
-import {
-  buildStatusReport,
-  credentialFix,
-  type ProfileStatus,
-  type StatusReport,
-} from "../../auth/status-report.js";
+import { addCredentialFix, buildStatusReport, type StatusReport } from "../../auth/status-report.js";
 import { describeExpiry, parseDuration } from "../../config/duration.js";
 import { providerInfo } from "../../models/provider-catalog.js";
-import { agentPrefix, DOCTOR_ACTOR, doctorStore, loadAgentAuth } from "../agent-auth.js";
+import { agentPrefix, DOCTOR_ACTOR } from "../agent-auth.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { DoctorScope } from "../doctor-scope.js";
 import { type Finding, RepairPhase } from "../finding.js";
@@ -18,17 +12,18 @@ import { type Finding, RepairPhase } from "../finding.js";
 /**
  * Credential health, read from the status report — the doctor renders the resolver's verdict and
  * never judges a credential its own way. Problems of providers no configured model uses are at most
- * warnings. Every `expiring` credential is listed (not just the one in use), and each `refreshable`
- * oauth credential gets a real refresh under `--fix`: a forced token exchange, proven by the re-check.
+ * warnings. The report lists every `expiring` credential (not just the one in use); each
+ * `refreshable` oauth credential gets a real refresh under `--fix`: a forced token exchange, proven
+ * by the re-check.
  */
 export const credentialsCheck: DoctorCheck = {
   name: "credentials",
   async run(scope) {
     const findings: Finding[] = [];
-    const warnWithinMs = scope.configValid ? parseDuration(scope.config.auth.warnWithin) : 24 * 3_600_000;
+    // On an invalid config, scope.config holds the defaults (24h).
+    const warnWithinMs = parseDuration(scope.config.auth.warnWithin);
     for (const agent of scope.configuredAgents) {
-      const store = doctorStore(scope, agent);
-      const auth = await loadAgentAuth(store);
+      const { store, snapshot: auth } = await scope.agentAuth(agent);
       if (!auth) continue;
       const report = buildStatusReport({
         config: scope.config,
@@ -41,22 +36,26 @@ export const credentialsCheck: DoctorCheck = {
         warnWithinMs,
       });
       findings.push(...problemFindings(scope, agent, report));
-      findings.push(...expiringFindings(scope, agent, report));
       findings.push(...refreshableFindings(scope, agent, report, store));
     }
-    return dedupeShellProblems(findings);
+    return dedupeByKey(findings);
   },
 };
 
 function problemFindings(scope: DoctorScope, agent: string, report: StatusReport): Finding[] {
   const prefix = agentPrefix(scope, agent);
   return report.problems.map((problem) => {
+    // A problem of no provider (the login-shell import) is the same for every agent: keyed once.
+    if (problem.provider === undefined) {
+      const { severity, what, fix } = problem;
+      return { check: "credentials", key: `cred:env:${what}`, severity, what, fix };
+    }
     const provider = report.providers.find((p) => p.provider === problem.provider);
     const unused = provider !== undefined && !provider.inUse;
     const severity = unused && problem.severity === "error" ? "warning" : problem.severity;
     return {
       check: "credentials",
-      key: `cred:${agent}:${problem.provider ?? "-"}:${problem.profileId ?? "-"}:${problem.severity}:${problem.exit ?? 0}`,
+      key: `cred:${agent}:${problem.provider}:${problem.profileId ?? "-"}:${problem.severity}:${problem.exit ?? 0}`,
       severity,
       what: `${prefix}${problem.what}${unused && problem.severity === "error" ? ` (no configured model uses ${problem.provider})` : ""}`,
       fix: problem.fix,
@@ -64,27 +63,6 @@ function problemFindings(scope: DoctorScope, agent: string, report: StatusReport
       profileId: problem.profileId,
     };
   });
-}
-
-/** Static credentials that expire within the warn window, including ones not next in line. */
-function expiringFindings(scope: DoctorScope, agent: string, report: StatusReport): Finding[] {
-  const reported = new Set(report.problems.map((p) => p.profileId).filter(Boolean));
-  const findings: Finding[] = [];
-  for (const provider of report.providers) {
-    for (const profile of provider.profiles) {
-      if (profile.state !== "expiring" || reported.has(profile.id)) continue;
-      findings.push({
-        check: "credentials",
-        key: `cred:${agent}:${provider.provider}:${profile.id}:expiring`,
-        severity: "warning",
-        what: `${agentPrefix(scope, agent)}${profile.id}: ${profile.reason}`,
-        fix: credentialFix(provider.provider, asCandidate(provider.provider, profile)),
-        agent,
-        profileId: profile.id,
-      });
-    }
-  }
-  return findings;
 }
 
 function refreshableFindings(
@@ -107,12 +85,21 @@ function refreshableFindings(
         agent,
         profileId: profile.id,
       };
-      if (!tokenUrl || !scope.configValid) {
+      if (!scope.configValid) {
+        findings.push({
+          ...base,
+          severity: "warning",
+          what: `${agentPrefix(scope, agent)}${profile.id}: ${profile.reason}; not refreshed while the config is invalid (it names the token endpoint)`,
+          fix: "fix the config errors above, then: tessera doctor --fix",
+        });
+        continue;
+      }
+      if (!tokenUrl) {
         findings.push({
           ...base,
           severity: "warning",
           what: `${agentPrefix(scope, agent)}${profile.id}: ${profile.reason}, but Tessera cannot refresh ${provider.provider} oauth credentials`,
-          fix: `store a credential Tessera can use: ${credentialFix(provider.provider, asCandidate(provider.provider, profile))}`,
+          fix: `store a credential Tessera can use: ${addCredentialFix(provider.provider)}`,
         });
         continue;
       }
@@ -145,24 +132,12 @@ function refreshableFindings(
   return findings;
 }
 
-/** The shell-import problem is the same for every agent; report it once. */
-function dedupeShellProblems(findings: Finding[]): Finding[] {
+/** A finding several agents share (keyed without the agent) is listed once. */
+function dedupeByKey(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = f.profileId === undefined && f.what.includes("login-shell import") ? "shell" : f.key;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    if (seen.has(f.key)) return false;
+    seen.add(f.key);
     return true;
   });
-}
-
-/** `credentialFix` takes a resolver candidate; a status line carries the same facts. */
-function asCandidate(provider: string, profile: ProfileStatus): Candidate {
-  return {
-    ...profile,
-    kind: profile.id.startsWith("env:") ? "env" : "profile",
-    provider,
-    expiresAt: profile.expiresAt ?? undefined,
-    canRefresh: false,
-  };
 }

@@ -4,7 +4,7 @@ import { providerOfProfileId } from "../../auth/credentials.js";
 import { resolveCandidates } from "../../auth/resolver.js";
 import { envSnapshotOf } from "../../config/env.js";
 import { providerInfo } from "../../models/provider-catalog.js";
-import { agentPrefix, doctorStore, loadAgentAuth } from "../agent-auth.js";
+import { agentPrefix } from "../agent-auth.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { DoctorScope } from "../doctor-scope.js";
 import type { Finding } from "../finding.js";
@@ -24,8 +24,8 @@ export const profilesCheck: DoctorCheck = {
     const findings: Finding[] = [];
     const stores = new Map<string, AuthSnapshot>();
     for (const agent of scope.configuredAgents) {
-      const auth = await loadAgentAuth(doctorStore(scope, agent));
-      if (auth) stores.set(agent, auth);
+      const { snapshot } = await scope.agentAuth(agent);
+      if (snapshot) stores.set(agent, snapshot);
     }
     findings.push(...orphanedMetadata(scope, stores));
     for (const [agent, auth] of stores) findings.push(...storedProfileFindings(scope, agent, auth));

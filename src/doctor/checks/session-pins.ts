@@ -2,7 +2,7 @@ import { AuditLog } from "../../audit/audit-log.js";
 import { isTesseraError } from "../../errors.js";
 import { invalidPins } from "../../sessions/session-model.js";
 import { type SessionEntry, SessionStore } from "../../sessions/session-store.js";
-import { agentPrefix, DOCTOR_ACTOR, doctorStore, loadAgentAuth } from "../agent-auth.js";
+import { agentPrefix, DOCTOR_ACTOR } from "../agent-auth.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
 
@@ -19,7 +19,7 @@ export const sessionPinsCheck: DoctorCheck = {
     const findings: Finding[] = [];
     const audit = new AuditLog(scope.paths.auditPath);
     for (const agent of scope.agents) {
-      const auth = await loadAgentAuth(doctorStore(scope, agent));
+      const { snapshot: auth } = await scope.agentAuth(agent);
       if (!auth) continue;
       const sessions = new SessionStore(scope.paths.stateDir, agent, audit);
       let all: Record<string, SessionEntry>;
