@@ -9,8 +9,11 @@ import { writeFileAtomic } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
 import type { AuthStore } from "./auth-store.js";
-import { type AuthProfilesFile, type Credential, secretOf } from "./credentials.js";
+import { type AuthProfilesFile, type Credential, sameCredential, secretOf } from "./credentials.js";
 import { fingerprint } from "./mask.js";
+
+/** How to get Claude Code's `claude` command, for every message that needs it. */
+export const CLAUDE_INSTALL_HINT = "npm install -g @anthropic-ai/claude-code";
 
 /** The profile id Claude Code's credentials are synced into. */
 export const CLAUDE_CLI_PROFILE_ID = "anthropic:claude-cli";
@@ -151,13 +154,6 @@ export async function syncClaudeCode(
     });
   }
   return result;
-}
-
-function sameCredential(a: Credential, b: Credential): boolean {
-  if (a.type !== b.type || a.expires !== b.expires) return false;
-  if (a.type === "oauth" && b.type === "oauth") return a.access === b.access && a.refresh === b.refresh;
-  if (a.type === "token" && b.type === "token") return a.token === b.token;
-  return false;
 }
 
 /**

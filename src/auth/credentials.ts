@@ -83,3 +83,13 @@ export function providerOfProfileId(id: string): string {
   const colon = id.indexOf(":");
   return colon > 0 ? id.slice(0, colon) : id;
 }
+
+/** Whether two credentials hold the same secrets and expiry (metadata such as `origin` aside). */
+export function sameCredential(a: Credential, b: Credential): boolean {
+  if (a.type !== b.type || a.provider !== b.provider) return false;
+  if (a.type === "api_key" && b.type === "api_key") return a.key === b.key;
+  if (a.type === "token" && b.type === "token") return a.token === b.token && a.expires === b.expires;
+  if (a.type === "oauth" && b.type === "oauth")
+    return a.access === b.access && a.refresh === b.refresh && a.expires === b.expires;
+  return false;
+}

@@ -1,9 +1,7 @@
 import { spawn } from "node:child_process";
-import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
-import { delimiter, join } from "node:path";
-import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
+import { CLAUDE_CLI_PROFILE_ID, CLAUDE_INSTALL_HINT } from "../auth/claude-code.js";
 import { TesseraError } from "../errors.js";
+import { findOnPath } from "../executable-on-path.js";
 import { type CliContext, openServices, printNotices } from "./cli-context.js";
 import { storeUserProfile } from "./models-store-profile.js";
 import { readSecretInput } from "./token-input.js";
@@ -20,7 +18,6 @@ const SETUP_TOKEN_NEEDS_TTY =
   "setup-token requires an interactive TTY; run `claude setup-token` elsewhere and pipe it into `tessera models auth paste-token --provider anthropic`";
 
 /** Where `npm` puts Claude Code; named in the error when `claude` is not on PATH. */
-const CLAUDE_INSTALL_HINT = "npm install -g @anthropic-ai/claude-code";
 
 /**
  * `models auth setup-token`: hands the terminal to `claude setup-token` (Claude Code's own login
@@ -77,21 +74,6 @@ export async function runSetupToken(ctx: CliContext, opts: SetupTokenOptions): P
     "oauth",
   );
   return 0;
-}
-
-/** The first executable `name` in `PATH`, like the shell finds it; undefined when there is none. */
-export async function findOnPath(name: string, path: string): Promise<string | undefined> {
-  for (const dir of path.split(delimiter)) {
-    if (dir === "") continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** Runs a program on our terminal (stdio inherited) and resolves with its exit code or signal. */

@@ -1,5 +1,5 @@
 import type { AuthProfilesFile, Credential } from "../auth/credentials.js";
-import { secretOf } from "../auth/credentials.js";
+import { sameCredential, secretOf } from "../auth/credentials.js";
 import { maskSecret } from "../auth/mask.js";
 import type { Config } from "../config/schema.js";
 import { providerInfo } from "../models/provider-catalog.js";
@@ -203,14 +203,4 @@ export function decideOrder(
     action: "skip",
     reason: `the agent already has an order for ${provider} (${existing.join(", ")}); kept it`,
   };
-}
-
-/** Same secrets and expiry; metadata such as `updatedAt` or `origin` does not count. */
-export function sameCredential(a: Credential, b: Credential): boolean {
-  if (a.type !== b.type || a.provider !== b.provider) return false;
-  if (a.type === "api_key" && b.type === "api_key") return a.key === b.key;
-  if (a.type === "token" && b.type === "token") return a.token === b.token && a.expires === b.expires;
-  if (a.type === "oauth" && b.type === "oauth")
-    return a.access === b.access && a.refresh === b.refresh && a.expires === b.expires;
-  return false;
 }

@@ -322,7 +322,9 @@ describe("/model against real stores", () => {
     const status = await fx.say("/model status");
     expect(status).toMatch(/^openrouter ← this chat's provider/m);
     expect(status).toMatch(/^Next: none — no credential for openrouter/m);
-    expect(status).toMatch(/openrouter: no credential \(used by this session\).*paste-api-key --provider openrouter/);
+    expect(status).toMatch(
+      /openrouter: no credential \(used by this session\).*paste-api-key --provider openrouter/,
+    );
   });
 
   it("answers /model help and rejects extra words", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { AuthProfilesFile, Credential } from "../../src/auth/credentials.js";
+import { type AuthProfilesFile, type Credential, sameCredential } from "../../src/auth/credentials.js";
 import { ConfigSchema } from "../../src/config/schema.js";
-import { decideOrder, decideProfile, sameCredential, targetAgentFor } from "../../src/import/import-plan.js";
+import { decideOrder, decideProfile, targetAgentFor } from "../../src/import/import-plan.js";
 
 const config = ConfigSchema.parse({
   agents: { default: "main", list: [{ id: "main" }, { id: "work" }] },

@@ -1,5 +1,5 @@
-import { access, constants, stat } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { CLAUDE_INSTALL_HINT } from "../../auth/claude-code.js";
+import { findOnPath } from "../../executable-on-path.js";
 import type { DoctorCheck } from "../doctor-check.js";
 
 /**
@@ -24,26 +24,8 @@ export const claudeBinaryCheck: DoctorCheck = {
             key: "claude-binary:missing",
             severity: "info",
             what: "claude (Claude Code) is not on PATH; only `tessera models auth setup-token` needs it",
-            fix: "npm install -g @anthropic-ai/claude-code   (or run `claude setup-token` on another machine and paste the token: tessera models auth paste-token --provider anthropic)",
+            fix: `${CLAUDE_INSTALL_HINT}   (or run \`claude setup-token\` on another machine and paste the token: tessera models auth paste-token --provider anthropic)`,
           },
     ];
   },
 };
-
-/** The first executable file named `name` in the `PATH` directories, or undefined. */
-export async function findOnPath(name: string, path: string): Promise<string | undefined> {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    const info = await stat(candidate).catch(() => undefined);
-    if (!info?.isFile()) continue;
-    if (
-      await access(candidate, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  return undefined;
-}
