@@ -4,11 +4,11 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Actor } from "../audit/audit-log.js";
-import { TesseraError } from "../errors.js";
+import { isTesseraError, TesseraError } from "../errors.js";
 import { writeFileAtomic } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
-import type { AuthStore } from "./auth-store.js";
+import type { AuthSnapshot, AuthStore } from "./auth-store.js";
 import { type AuthProfilesFile, type Credential, sameCredential, secretOf } from "./credentials.js";
 import { fingerprint } from "./mask.js";
 
@@ -154,6 +154,34 @@ export async function syncClaudeCode(
     });
   }
   return result;
+}
+
+/** A sync outcome, or why it could not run this time (with the fix). */
+export type SyncOutcome = ClaudeCodeSyncResult | { status: "error"; message: string; hint?: string };
+
+/**
+ * An agent's credentials as every surface loads them (PRODUCT §3.4): read the store once (or take
+ * the `snapshot` the caller read), sync Claude Code's credential into it when `loc` is given (the
+ * sync is on), and re-read only if the sync wrote. A Claude Code file that cannot be read is reported
+ * in `claudeCode`, not thrown: it is another tool's file and must not hide a view. Errors of
+ * Tessera's own store still throw.
+ */
+export async function loadSyncedStore(
+  store: AuthStore,
+  loc: ClaudeCodeLocation | undefined,
+  opts: { who?: Actor; snapshot?: AuthSnapshot } = {},
+): Promise<{ auth: AuthSnapshot; claudeCode: SyncOutcome }> {
+  const auth = opts.snapshot ?? (await store.load());
+  if (!loc) return { auth, claudeCode: { status: "disabled" } };
+  let claudeCode: SyncOutcome;
+  try {
+    claudeCode = await syncClaudeCode(store, loc, opts.who, auth.profiles);
+  } catch (err) {
+    if (!isTesseraError(err) || err.code !== "CLAUDE_CODE_UNREADABLE") throw err;
+    return { auth, claudeCode: { status: "error", message: err.message, hint: err.hint } };
+  }
+  const wrote = claudeCode.status === "created" || claudeCode.status === "updated";
+  return { auth: wrote ? await store.load() : auth, claudeCode };
 }
 
 /**

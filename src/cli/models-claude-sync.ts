@@ -1,5 +1,6 @@
 import type { AuthSnapshot } from "../auth/auth-store.js";
-import { type AgentServices, loadSyncedAuth, type SyncOutcome } from "../runtime/services.js";
+import type { SyncOutcome } from "../auth/claude-code.js";
+import { type AgentServices, loadSyncedAuth } from "../runtime/services.js";
 import type { CliContext } from "./cli-context.js";
 
 /**

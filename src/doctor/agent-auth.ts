@@ -1,6 +1,6 @@
 import { AuditLog } from "../audit/audit-log.js";
 import { type AuthSnapshot, AuthStore } from "../auth/auth-store.js";
-import { type ClaudeCodeSyncResult, claudeCodeLocation, syncClaudeCode } from "../auth/claude-code.js";
+import { claudeCodeLocation, loadSyncedStore, type SyncOutcome } from "../auth/claude-code.js";
 import { isTesseraError } from "../errors.js";
 import type { DoctorScope } from "./doctor-scope.js";
 
@@ -17,7 +17,7 @@ export interface AgentAuth {
    */
   snapshot?: AuthSnapshot;
   /** What the Claude Code sync did; undefined when it did not run (see `syncsClaudeCode`). */
-  claudeCode?: ClaudeCodeSyncResult | { status: "error"; error: unknown };
+  claudeCode?: SyncOutcome;
 }
 
 /**
@@ -44,16 +44,16 @@ async function loadAgentAuth(scope: Omit<DoctorScope, "agentAuth">, agent: strin
   const store = new AuthStore(scope.paths.stateDir, agent, new AuditLog(scope.paths.auditPath));
   const snapshot = await readSnapshot(store);
   if (!snapshot || !syncsClaudeCode(scope, agent)) return { store, snapshot };
-  let claudeCode: NonNullable<AgentAuth["claudeCode"]>;
+  const location = claudeCodeLocation(scope.processEnv, process.platform, scope.home);
   try {
-    const location = claudeCodeLocation(scope.processEnv, process.platform, scope.home);
-    claudeCode = await syncClaudeCode(store, location, DOCTOR_ACTOR, snapshot.profiles);
-  } catch (error) {
-    // Only the claude-code check reports (or rethrows) this; the others go on with the store as is.
-    return { store, snapshot, claudeCode: { status: "error", error } };
+    const synced = await loadSyncedStore(store, location, { who: DOCTOR_ACTOR, snapshot });
+    return { store, snapshot: synced.auth, claudeCode: synced.claudeCode };
+  } catch (err) {
+    // A lock or I/O failure while syncing: only the claude-code check reports it; the others go on
+    // with the store as it was read.
+    if (!isTesseraError(err)) throw err;
+    return { store, snapshot, claudeCode: { status: "error", message: err.message, hint: err.hint } };
   }
-  const wrote = claudeCode.status === "created" || claudeCode.status === "updated";
-  return { store, snapshot: wrote ? await readSnapshot(store) : snapshot, claudeCode };
 }
 
 /**

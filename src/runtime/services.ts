@@ -1,13 +1,13 @@
 import { AuditLog } from "../audit/audit-log.js";
 import { type AuthSnapshot, AuthStore } from "../auth/auth-store.js";
-import { type ClaudeCodeSyncResult, claudeCodeLocation, syncClaudeCode } from "../auth/claude-code.js";
+import { claudeCodeLocation, loadSyncedStore, type SyncOutcome } from "../auth/claude-code.js";
 import { type BuildReportInput, buildStatusReport, type StatusReport } from "../auth/status-report.js";
 import { parseDuration } from "../config/duration.js";
 import { type EnvSnapshot, loadEnvironment } from "../config/env.js";
 import { loadConfig } from "../config/load.js";
 import { resolveStatePaths, type StatePaths } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
-import { isTesseraError, TesseraError } from "../errors.js";
+import { TesseraError } from "../errors.js";
 
 /**
  * Everything a command needs to work on one agent: paths, validated config, merged environment, the
@@ -68,30 +68,14 @@ export function resolveAgentId(config: Config, requested?: string): string {
   return id;
 }
 
-/** A sync outcome, or why Claude Code's credential could not be read this time (with the fix). */
-export type SyncOutcome = ClaudeCodeSyncResult | { status: "error"; message: string; hint?: string };
-
-/**
- * The agent's credentials as every surface loads them (PRODUCT §3.4): read the store once, sync
- * Claude Code's credential into it when `auth.claudeCode.sync` is on, and re-read only if the sync
- * wrote. A Claude Code file that cannot be read is reported in `claudeCode`, not thrown: it is
- * another tool's file and must not hide the view; errors of Tessera's own store still throw.
- */
-export async function loadSyncedAuth(
+/** The agent's credentials, read once and synced with Claude Code when `auth.claudeCode.sync` is on. */
+export function loadSyncedAuth(
   services: AgentServices,
 ): Promise<{ auth: AuthSnapshot; claudeCode: SyncOutcome }> {
-  let auth = await services.store.load();
-  if (!services.config.auth.claudeCode.sync) return { auth, claudeCode: { status: "disabled" } };
-  const location = claudeCodeLocation(services.processEnv, process.platform, services.processEnv.HOME);
-  let claudeCode: SyncOutcome;
-  try {
-    claudeCode = await syncClaudeCode(services.store, location, undefined, auth.profiles);
-  } catch (err) {
-    if (!isTesseraError(err) || err.code !== "CLAUDE_CODE_UNREADABLE") throw err;
-    return { auth, claudeCode: { status: "error", message: err.message, hint: err.hint } };
-  }
-  if (claudeCode.status === "created" || claudeCode.status === "updated") auth = await services.store.load();
-  return { auth, claudeCode };
+  const location = services.config.auth.claudeCode.sync
+    ? claudeCodeLocation(services.processEnv, process.platform, services.processEnv.HOME)
+    : undefined;
+  return loadSyncedStore(services.store, location);
 }
 
 /** Builds the status report for the agent as it is on disk now. */

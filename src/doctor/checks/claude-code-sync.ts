@@ -1,5 +1,4 @@
 import { claudeCodeLocation } from "../../auth/claude-code.js";
-import { isTesseraError } from "../../errors.js";
 import { agentPrefix } from "../agent-auth.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { Finding } from "../finding.js";
@@ -32,13 +31,12 @@ export const claudeCodeSyncCheck: DoctorCheck = {
       if (!snapshot || !result) continue;
       const prefix = agentPrefix(scope, agent);
       if (result.status === "error") {
-        if (!isTesseraError(result.error)) throw result.error;
         findings.push({
           check: "claude-code",
           key: `claude-code:${agent}:error`,
           severity: "warning",
-          what: `${prefix}Claude Code sync failed: ${result.error.message}`,
-          fix: result.error.hint ?? "set auth.claudeCode.sync to false to stop syncing",
+          what: `${prefix}Claude Code sync failed: ${result.message}`,
+          fix: result.hint ?? "set auth.claudeCode.sync to false to stop syncing",
           agent,
         });
         continue;
