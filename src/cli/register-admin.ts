@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import type { AuditFlags } from "./audit-command.js";
 import type { DoctorFlags } from "./doctor-command.js";
 import type { ImportFlags } from "./import-command.js";
+import { loadOneShotCommand } from "./load-command.js";
 import type { Runner } from "./main.js";
 import type { OnboardFlags } from "./onboard-flags.js";
 
@@ -31,7 +32,7 @@ Exit codes:
     )
     .action(
       run(async (ctx, flags: DoctorFlags) => {
-        const { runDoctorCommand } = await import("./doctor-command.js");
+        const { runDoctorCommand } = await loadOneShotCommand(() => import("./doctor-command.js"));
         return runDoctorCommand(ctx, flags);
       }),
     );
@@ -90,7 +91,7 @@ Exit codes: 0 done (or nothing to change), 1 refused or cancelled (nothing writt
     )
     .action(
       run(async (ctx, flags: OnboardFlags) => {
-        const { runOnboardCommand } = await import("./onboard-command.js");
+        const { runOnboardCommand } = await loadOneShotCommand(() => import("./onboard-command.js"));
         return runOnboardCommand(ctx, flags);
       }),
     );
@@ -124,7 +125,7 @@ Exit codes: 0 completed (skips included), 1 error (no such dir, nothing found, i
     )
     .action(
       run(async (ctx, dir: string, flags: ImportFlags) => {
-        const { runImportCommand } = await import("./import-command.js");
+        const { runImportCommand } = await loadOneShotCommand(() => import("./import-command.js"));
         return runImportCommand(ctx, dir, flags);
       }),
     );
@@ -137,7 +138,7 @@ Exit codes: 0 completed (skips included), 1 error (no such dir, nothing found, i
     .option("--json", "print {path, since, entries, badLines} as JSON")
     .action(
       run(async (ctx, flags: AuditFlags) => {
-        const { runAuditCommand } = await import("./audit-command.js");
+        const { runAuditCommand } = await loadOneShotCommand(() => import("./audit-command.js"));
         return runAuditCommand(ctx, flags);
       }),
     );

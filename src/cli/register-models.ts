@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { loadOneShotCommand } from "./load-command.js";
 import type { Runner } from "./main.js";
 import type { AuthListOptions } from "./models-auth-list.js";
 import type { LoginOptions } from "./models-auth-login.js";
@@ -32,18 +33,6 @@ function refuseSecretArgs(command: Command): Command {
   return command;
 }
 
-/**
- * Loads a command's implementation. Every `models` command is a one-shot process that parses each
- * schema about once; zod's JIT (a parser compiled with `new Function` per object schema) only pays
- * off after many parses, so it is switched off first — before any schema is built, as zod reads the
- * flag then. The gateway, which parses all day, keeps it.
- */
-async function load<M>(importer: () => Promise<M>): Promise<M> {
-  const { config } = await import("zod");
-  config({ jitless: true });
-  return importer();
-}
-
 const agentOption = () =>
   new Option("--agent <id>", "agent whose credential store to use (default: agents.default)");
 
@@ -68,7 +57,7 @@ export function registerModelsCommands(program: Command, run: Runner): void {
     .addHelpText("after", CHECK_EXIT_CODES_HELP)
     .action(
       run(async (ctx, opts: StatusOptions) =>
-        (await load(() => import("./models-status.js"))).runModelsStatus(ctx, opts),
+        (await loadOneShotCommand(() => import("./models-status.js"))).runModelsStatus(ctx, opts),
       ),
     );
 
@@ -79,7 +68,7 @@ export function registerModelsCommands(program: Command, run: Runner): void {
     .option("--json", "print JSON")
     .action(
       run(async (ctx, opts: ListOptions) =>
-        (await load(() => import("./models-list.js"))).runModelsList(ctx, opts),
+        (await loadOneShotCommand(() => import("./models-list.js"))).runModelsList(ctx, opts),
       ),
     );
 
@@ -94,7 +83,7 @@ export function registerModelsCommands(program: Command, run: Runner): void {
     .option("--json", "print JSON")
     .action(
       run(async (ctx, opts: AuthListOptions) =>
-        (await load(() => import("./models-auth-list.js"))).runAuthList(ctx, opts),
+        (await loadOneShotCommand(() => import("./models-auth-list.js"))).runAuthList(ctx, opts),
       ),
     );
 
@@ -113,7 +102,7 @@ Line-wrapped pastes are joined. It is never accepted as an argument (argv is vis
     )
     .action(
       run(async (ctx, opts: PasteOptions) =>
-        (await load(() => import("./models-auth-paste.js"))).runPasteSecret(ctx, "token", opts),
+        (await loadOneShotCommand(() => import("./models-auth-paste.js"))).runPasteSecret(ctx, "token", opts),
       ),
     );
 
@@ -130,7 +119,11 @@ The key is read from a hidden prompt on a terminal, or from stdin otherwise:
     )
     .action(
       run(async (ctx, opts: PasteOptions) =>
-        (await load(() => import("./models-auth-paste.js"))).runPasteSecret(ctx, "api_key", opts),
+        (await loadOneShotCommand(() => import("./models-auth-paste.js"))).runPasteSecret(
+          ctx,
+          "api_key",
+          opts,
+        ),
       ),
     );
 
@@ -149,7 +142,7 @@ Stores the token as anthropic:claude-cli (config mode "oauth"). Without a termin
     )
     .action(
       run(async (ctx, opts: SetupTokenOptions) =>
-        (await load(() => import("./models-auth-setup-token.js"))).runSetupToken(ctx, opts),
+        (await loadOneShotCommand(() => import("./models-auth-setup-token.js"))).runSetupToken(ctx, opts),
       ),
     );
 
@@ -167,7 +160,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     )
     .action(
       run(async (ctx, opts: LoginOptions) =>
-        (await load(() => import("./models-auth-login.js"))).runLogin(ctx, opts),
+        (await loadOneShotCommand(() => import("./models-auth-login.js"))).runLogin(ctx, opts),
       ),
     );
 
@@ -182,7 +175,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .option("--json", "print JSON")
     .action(
       run(async (ctx, opts: OrderOptions) =>
-        (await load(() => import("./models-auth-order.js"))).runOrderGet(ctx, opts),
+        (await loadOneShotCommand(() => import("./models-auth-order.js"))).runOrderGet(ctx, opts),
       ),
     );
   order
@@ -193,7 +186,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .addOption(agentOption())
     .action(
       run(async (ctx, ids: string[], opts: OrderOptions) =>
-        (await load(() => import("./models-auth-order.js"))).runOrderSet(ctx, ids, opts),
+        (await loadOneShotCommand(() => import("./models-auth-order.js"))).runOrderSet(ctx, ids, opts),
       ),
     );
   order
@@ -203,7 +196,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .addOption(agentOption())
     .action(
       run(async (ctx, opts: OrderOptions) =>
-        (await load(() => import("./models-auth-order.js"))).runOrderClear(ctx, opts),
+        (await loadOneShotCommand(() => import("./models-auth-order.js"))).runOrderClear(ctx, opts),
       ),
     );
 
@@ -214,7 +207,7 @@ Paste it at the hidden prompt (or on stdin). Tokens are stored, never printed.`,
     .addOption(agentOption())
     .action(
       run(async (ctx, id: string, opts: RemoveOptions) =>
-        (await load(() => import("./models-auth-remove.js"))).runAuthRemove(ctx, id, opts),
+        (await loadOneShotCommand(() => import("./models-auth-remove.js"))).runAuthRemove(ctx, id, opts),
       ),
     );
 }
