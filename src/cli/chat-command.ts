@@ -4,7 +4,7 @@ import { chatTurnHandler } from "../runtime/chat-turn.js";
 import { composeRouter } from "../runtime/compose.js";
 import { takeOwnerNotices } from "../runtime/expiry-notices.js";
 import { SessionStore } from "../sessions/session-store.js";
-import { type CliContext, openServices, printNotices } from "./cli-context.js";
+import { type CliContext, openServices } from "./cli-context.js";
 import { loadAuthForView } from "./models-claude-sync.js";
 
 export interface ChatOptions {
@@ -23,7 +23,6 @@ const CONSOLE_USER = "local";
  */
 export async function runChat(ctx: CliContext, opts: ChatOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   // Like the views, pick up Claude Code's credential; an unreadable Claude Code file is only a warning.
   await loadAuthForView(ctx, services);
   const sessions = new SessionStore(services.paths.stateDir, services.agentId, services.audit);

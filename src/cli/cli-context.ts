@@ -34,23 +34,21 @@ export function processCliContext(globals: GlobalOptions): CliContext {
 }
 
 /**
- * Opens the agent a command works on (`--agent`, else the configured default). Imported on demand so
- * that `--help`, `--version` and usage errors never load config, zod or the stores.
+ * Opens the agent a command works on (`--agent`, else the configured default) and prints the
+ * config's in-memory migration notices (stderr, one line each, so stdout stays clean for `--json`).
+ * Imported on demand so that `--help`, `--version` and usage errors never load config, zod or the stores.
  */
 export async function openServices(ctx: CliContext, agent?: string): Promise<AgentServices> {
   const { openAgentServices } = await import("../runtime/services.js");
-  return openAgentServices({
+  const services = await openAgentServices({
     stateDir: ctx.globals.stateDir,
     configPath: ctx.globals.config,
     agent,
     processEnv: ctx.env,
   });
-}
-
-/** Prints config migration notices (one line each) to stderr, so stdout stays clean for `--json`. */
-export function printNotices(ctx: CliContext, services: AgentServices): void {
   for (const notice of services.configNotices)
     ctx.stderr.write(`notice: migrated in memory: ${notice} (tessera doctor --fix writes it)\n`);
+  return services;
 }
 
 /** The CLI's error format: `error: …` and `  fix: …` on stderr. Returns the exit code (1). */

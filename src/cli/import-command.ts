@@ -12,7 +12,7 @@ import {
   planImport,
   targetAgentFor,
 } from "../import/import-plan.js";
-import { type CliContext, cliActor, openServices, printNotices, writeJson } from "./cli-context.js";
+import { type CliContext, cliActor, openServices, writeJson } from "./cli-context.js";
 import { alignRows } from "./status-render.js";
 
 export interface ImportFlags {
@@ -31,7 +31,6 @@ export interface ImportFlags {
  */
 export async function runImportCommand(ctx: CliContext, dir: string, flags: ImportFlags): Promise<number> {
   const services = await openServices(ctx, flags.agent);
-  printNotices(ctx, services);
   const { config } = services;
   const root = resolve(expandHome(dir, ctx.env.HOME));
   const scan = await scanClawdbotDir(root);

@@ -4,7 +4,7 @@ import { judge } from "../auth/resolver.js";
 import { byCodePoint } from "../code-point-order.js";
 import { describeExpiry, parseDuration } from "../config/duration.js";
 import { displayPath } from "../config/paths.js";
-import { type CliContext, openServices, printNotices, writeJson } from "./cli-context.js";
+import { type CliContext, openServices, writeJson } from "./cli-context.js";
 import { alignRows, painter, stateStyle } from "./status-render.js";
 
 export interface AuthListOptions {
@@ -19,7 +19,6 @@ export interface AuthListOptions {
  */
 export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   const { profiles, state } = await services.store.load();
   const now = Date.now();
   const warnWithinMs = parseDuration(services.config.auth.warnWithin, "auth.warnWithin");

@@ -1,5 +1,5 @@
 import { displayPath } from "../config/paths.js";
-import { type CliContext, cliActor, openServices, printNotices, writeJson } from "./cli-context.js";
+import { type CliContext, cliActor, openServices, writeJson } from "./cli-context.js";
 
 export interface OrderOptions {
   provider: string;
@@ -16,7 +16,6 @@ const provider = (opts: OrderOptions) => opts.provider.trim().toLowerCase();
  */
 export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   const p = provider(opts);
   const order = (await services.store.getOrder(p)) ?? null;
   const configOrder = services.config.auth.order[p] ?? null;
@@ -53,7 +52,6 @@ export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<
 /** `models auth order set`: every id must exist and belong to the provider (checked under the lock). */
 export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   const p = provider(opts);
   const saved = await services.store.setOrder(p, ids, cliActor(ctx));
   ctx.stdout.write(
@@ -65,7 +63,6 @@ export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOpt
 /** `models auth order clear`: drops the override; says so when there was none. */
 export async function runOrderClear(ctx: CliContext, opts: OrderOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   const p = provider(opts);
   const had = await services.store.clearOrder(p, cliActor(ctx));
   const fallback = services.config.auth.order[p] ? "config auth.order" : "the default order";

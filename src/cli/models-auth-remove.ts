@@ -2,7 +2,7 @@ import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
 import { providerOfProfileId } from "../auth/credentials.js";
 import { updateConfigFile } from "../config/load.js";
 import { isRecord } from "../config/migrations.js";
-import { type CliContext, cliActor, openServices, printNotices } from "./cli-context.js";
+import { type CliContext, cliActor, openServices } from "./cli-context.js";
 
 export interface RemoveOptions {
   agent?: string;
@@ -17,7 +17,6 @@ export interface RemoveOptions {
 export async function runAuthRemove(ctx: CliContext, rawId: string, opts: RemoveOptions): Promise<number> {
   const id = rawId.trim();
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   // One read for the notes below; removeProfile re-reads under the lock for the change itself.
   const before = (await services.store.profilesFile.read()).profiles;
   await services.store.removeProfile(id, cliActor(ctx));

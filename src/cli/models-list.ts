@@ -1,6 +1,6 @@
 import { listCatalog } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
-import { type CliContext, openServices, printNotices, writeJson } from "./cli-context.js";
+import { type CliContext, openServices, writeJson } from "./cli-context.js";
 import { loadAuthForView } from "./models-claude-sync.js";
 import { alignRows, painter } from "./status-render.js";
 
@@ -17,7 +17,6 @@ export interface ListOptions {
  */
 export async function runModelsList(ctx: CliContext, opts: ListOptions): Promise<number> {
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   const { auth } = await loadAuthForView(ctx, services);
   const report = await statusReportFor(services, { auth });
   const next = new Map(report.providers.map((p) => [p.provider, p.next]));

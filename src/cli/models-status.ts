@@ -1,7 +1,7 @@
 import { parseDuration } from "../config/duration.js";
 import { formatRef, resolveModelInput } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
-import { type CliContext, openServices, printNotices, writeJson } from "./cli-context.js";
+import { type CliContext, openServices, writeJson } from "./cli-context.js";
 import { loadAuthForView } from "./models-claude-sync.js";
 import { renderStatusText } from "./status-render.js";
 
@@ -22,7 +22,6 @@ export async function runModelsStatus(ctx: CliContext, opts: StatusOptions): Pro
   // A bad flag fails before anything is read or synced.
   if (opts.warnWithin !== undefined) parseDuration(opts.warnWithin, "--warn-within");
   const services = await openServices(ctx, opts.agent);
-  printNotices(ctx, services);
   const { auth, claudeCode } = await loadAuthForView(ctx, services);
   const report = await statusReportFor(services, { warnWithin: opts.warnWithin, auth });
   if (opts.plain) {
