@@ -10,7 +10,7 @@ import {
   resolveModelInput,
   suggestModels,
 } from "../src/models/catalog.js";
-import { listProviders, providerInfo } from "../src/models/provider-catalog.js";
+import { listProviders } from "../src/models/provider-catalog.js";
 import { code, escapeMarkup, quoteInput } from "../src/router/markup.js";
 import type { Button, Reply } from "../src/router/types.js";
 
@@ -65,7 +65,7 @@ export type ModelChoice =
  * to see the allowed ones.
  */
 export function chooseModel(config: Config, typed: string, profileSuffix = ""): ModelChoice {
-  const input = normalizeProviderCase(config, typed);
+  const input = typed.trim();
   if (isReservedWord(input)) {
     return {
       ok: false,
@@ -110,14 +110,6 @@ export function chooseModel(config: Config, typed: string, profileSuffix = ""): 
 function suggestionButtons(suggestions: string[], profileSuffix: string): Button[][] | undefined {
   if (suggestions.length === 0) return undefined;
   return [suggestions.map((s) => ({ label: s, action: `/model ${s}${profileSuffix}` }))];
-}
-
-/** `Anthropic/claude-…` → `anthropic/claude-…` when the provider is known; model ids keep their case. */
-function normalizeProviderCase(config: Config, text: string): string {
-  const slash = text.indexOf("/");
-  if (slash <= 0) return text;
-  const provider = text.slice(0, slash).toLowerCase();
-  return providerInfo(config, provider) ? `${provider}${text.slice(slash)}` : text;
 }
 
 export type ProfileChoice = { ok: true; id: string } | { ok: false; reply: Reply };

@@ -77,7 +77,9 @@ export function resolveModelInput(config: Config, input: string): RefResolution 
     const ref = parseRef(config.models.aliases[aliasKey]!);
     if (ref) candidate = { ref, via: "alias", alias: aliasKey };
   } else {
-    const full = parseRef(text);
+    const typed = parseRef(text);
+    // Provider ids are lower-case (`Anthropic/claude-…` means anthropic); model ids keep their case.
+    const full = typed && { ...typed, provider: typed.provider.toLowerCase() };
     if (full && providerInfo(config, full.provider)) {
       candidate = { ref: full, via: "ref" };
     } else {
