@@ -8,7 +8,6 @@ import {
   isInCatalog,
   type ModelRef,
   resolveModelInput,
-  suggestModels,
 } from "../src/models/catalog.js";
 import { listProviders } from "../src/models/provider-catalog.js";
 import { code, escapeMarkup, quoteInput } from "../src/router/markup.js";
@@ -87,7 +86,7 @@ export function chooseModel(config: Config, typed: string, profileSuffix = ""): 
       },
     };
   }
-  const suggestions = suggestModels(config, input).filter((s) => !isReservedWord(s));
+  const suggestions = resolved.suggestions.filter((s) => !isReservedWord(s));
   const didYouMean = suggestions.length
     ? ` Did you mean ${suggestions.map((s) => code(s)).join(", ")}?`
     : " /model list shows the models you can pick.";

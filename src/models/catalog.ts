@@ -104,24 +104,32 @@ export function resolveModelInput(config: Config, input: string): RefResolution 
   return { ok: true, ...candidate };
 }
 
-/** Up to three catalog refs or aliases closest to `input` by edit distance, best first. */
+/**
+ * Up to three names closest to `input` by edit distance, best first, each in a form a person can
+ * type back as is: an alias, a full ref, or a bare model id only when it is on the default model's
+ * provider (elsewhere a bare id is matched but offered as its alias or full ref). Only names that
+ * would be accepted: nothing outside `models.allow`.
+ */
 export function suggest(input: string, catalog: CatalogEntry[], config: Config): string[] {
   const needle = input.toLowerCase();
-  // Only names that would be accepted: an alias of a model outside `models.allow` is no suggestion.
-  const names = [
-    ...Object.entries(config.models.aliases)
-      .filter(([, target]) => isAllowed(config, target))
-      .map(([alias]) => alias),
-    ...catalog.filter((e) => e.allowed).flatMap((e) => [e.ref, e.model]),
-  ];
-  const scored = [...new Set(names)]
-    .map((name) => ({
-      name,
-      score: editDistance(needle, name.toLowerCase()) - (name.toLowerCase().includes(needle) ? 3 : 0),
-    }))
+  const defaultProvider = parseRef(config.models.default)?.provider;
+  const names: { match: string; typed: string }[] = [];
+  for (const [alias, target] of Object.entries(config.models.aliases)) {
+    if (isAllowed(config, target)) names.push({ match: alias, typed: alias });
+  }
+  for (const entry of catalog.filter((e) => e.allowed)) {
+    names.push({ match: entry.ref, typed: entry.ref });
+    const bare = entry.provider === defaultProvider ? entry.model : (entry.aliases[0] ?? entry.ref);
+    names.push({ match: entry.model, typed: bare });
+  }
+  const scored = names
+    .map(({ match, typed }) => {
+      const lower = match.toLowerCase();
+      return { typed, score: editDistance(needle, lower) - (lower.includes(needle) ? 3 : 0) };
+    })
     .filter((s) => s.score <= Math.max(3, Math.floor(needle.length / 2)))
-    .sort((a, b) => a.score - b.score || byCodePoint(a.name, b.name));
-  return scored.slice(0, 3).map((s) => s.name);
+    .sort((a, b) => a.score - b.score || byCodePoint(a.typed, b.typed));
+  return [...new Set(scored.map((s) => s.typed))].slice(0, 3);
 }
 
 /** Levenshtein distance with a rolling row; inputs are short model names. */
@@ -154,24 +162,6 @@ export function providersInUse(config: Config): Map<string, string[]> {
     used.set(ref.provider, list);
   }
   return used;
-}
-
-/**
- * Suggestions a person can type back as they are: like `suggest`, but a bare model id that would not
- * resolve (it is not on the default provider) becomes its alias or full ref. For "did you mean".
- */
-export function suggestModels(config: Config, input: string): string[] {
-  const catalog = listCatalog(config);
-  const out: string[] = [];
-  for (const name of suggest(input, catalog, config)) {
-    let typed: string | undefined = name;
-    if (!resolveModelInput(config, name).ok) {
-      const entry = catalog.find((e) => e.allowed && e.model === name);
-      typed = entry ? (entry.aliases[0] ?? entry.ref) : undefined;
-    }
-    if (typed !== undefined && !out.includes(typed)) out.push(typed);
-  }
-  return out;
 }
 
 /** The first alias naming `ref`, if any; views show `sonnet` before `anthropic/claude-sonnet-4-5`. */

@@ -116,12 +116,13 @@ describe("resolveModelInput", () => {
     if (!typo.ok) expect(typo.suggestions[0]).toBe("claude-opus-4-5");
   });
 
-  it("orders suggestions by edit distance", () => {
+  it("orders suggestions by edit distance, each in a form that resolves when typed back", () => {
     const r = resolveModelInput(config(), "gpt-5-min");
     if (r.ok) throw new Error("should not resolve");
-    expect(r.suggestions[0]).toBe("gpt-5-mini");
-    const distances = r.suggestions.map((s) => editDistance("gpt-5-min", s.toLowerCase()));
-    expect(distances[0]).toBe(Math.min(...distances));
+    // The bare id is matched, but off the default provider it is offered as its full ref.
+    expect(r.suggestions[0]).toBe("openai/gpt-5-mini");
+    for (const s of r.suggestions) expect(resolveModelInput(config(), s).ok).toBe(true);
+    expect(editDistance("gpt-5-min", "gpt-5-mini")).toBe(1);
   });
 
   it("offers nothing when nothing is close", () => {
