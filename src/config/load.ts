@@ -40,6 +40,7 @@ export async function inspectConfig(path: string): Promise<ConfigInspection> {
 function parseConfigText(
   text: string,
 ): { ok: true; raw: Record<string, unknown> } | { ok: false; problem: string; unparsable: boolean } {
+  if (text.trim() === "") return { ok: false, problem: "(root): the file is empty", unparsable: true };
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -63,6 +63,13 @@ describe("loadConfig / inspectConfig", () => {
     expect(err.message).toContain("not valid JSON");
   });
 
+  it("says an empty file is empty rather than quoting a JSON parser error", async () => {
+    await writeFile(path, "  \n");
+    const inspection = await inspectConfig(path);
+    expect(inspection.problems).toEqual(["(root): the file is empty"]);
+    expect((await tesseraErrorOf(loadConfig(path))).code).toBe("CONFIG_PARSE");
+  });
+
   it("refuses JSON that is not an object", async () => {
     await writeFile(path, "[1, 2]");
     expect((await inspectConfig(path)).problems).toEqual(["(root): expected a JSON object"]);
