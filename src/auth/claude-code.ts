@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -204,8 +204,10 @@ export async function writeBackClaudeCode(
   if (text === undefined) return false;
   const updated = mergeTokens(text, tokens);
   if (!updated) return false;
-  const mode = (await stat(loc.filePath)).mode & 0o777;
-  await writeFileAtomic(loc.filePath, updated, { mode, foreignDir: true });
+  // Write through a symlink (dotfile managers link ~/.claude/.credentials.json) rather than replace it.
+  const target = await realpath(loc.filePath);
+  const mode = (await stat(target)).mode & 0o777;
+  await writeFileAtomic(target, updated, { mode, foreignDir: true });
   return true;
 }
 

@@ -1,4 +1,15 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -286,6 +297,19 @@ describe("writeBackClaudeCode", () => {
     // Replaced by rename (a new inode), with no temp file left beside it.
     expect(s.ino).not.toBe(before.ino);
     expect(await readdir(claudeDir)).toEqual([".credentials.json"]);
+  });
+
+  it("writes through a symlinked credentials file instead of replacing the link", async () => {
+    await mkdir(claudeDir, { recursive: true });
+    const real = join(claudeDir, "real-credentials.json");
+    await writeFile(real, JSON.stringify({ claudeAiOauth: tokens() }), { mode: 0o600 });
+    await symlink(real, credentialsPath);
+    await writeBackClaudeCode(loc, { access: "a".repeat(40), refresh: "r".repeat(40), expires: 7 });
+    expect((await lstat(credentialsPath)).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(real, "utf8")).claudeAiOauth).toMatchObject({
+      accessToken: "a".repeat(40),
+      expiresAt: 7,
+    });
   });
 
   it("keeps a 0600 file at 0600", async () => {
