@@ -9,6 +9,18 @@ import { z } from "zod";
 export const FailureReasonSchema = z.enum(["rate_limit", "billing", "auth"]);
 export type FailureReason = z.infer<typeof FailureReasonSchema>;
 
+/**
+ * What an `auth` failure's needs-reauth mark means, so every view picks the fix from data rather
+ * than from the mark's words: `auth` (refused, or its refresh failed: log in again or replace it),
+ * `claude_code_only` (Anthropic accepts it only from Claude Code; logging in again or a new
+ * setup-token makes the same kind of credential, so the fix is an API key). Marks written before the
+ * kind existed have none and read as `auth`; a kind this version does not know reads as none too,
+ * never as a broken file. (It is a field of the mark, not a failure reason of its own, so the
+ * per-reason counters keep keys that every version reads.)
+ */
+export const ReauthKindSchema = z.enum(["auth", "claude_code_only"]);
+export type ReauthKind = z.infer<typeof ReauthKindSchema>;
+
 export const ProfileUsageSchema = z.looseObject({
   lastUsed: z.number().optional(),
   lastFailureAt: z.number().optional(),
@@ -18,7 +30,9 @@ export const ProfileUsageSchema = z.looseObject({
   disabledUntil: z.number().optional(),
   disabledReason: z.string().optional(),
   /** Set when a refresh or an auth failure means only the user can fix it; `reason` has secrets removed. */
-  needsReauth: z.object({ at: z.number(), reason: z.string() }).optional(),
+  needsReauth: z
+    .object({ at: z.number(), reason: z.string(), kind: ReauthKindSchema.optional().catch(undefined) })
+    .optional(),
 });
 
 export const AuthStateFileSchema = z.looseObject({
@@ -46,14 +60,14 @@ const BILLING_CAP_MS = 24 * HOUR;
 /**
  * Applies one failure to a profile's usage (PRODUCT §4): per-reason counters reset after 24h without
  * failure; rate limits cool down along the ladder, never shorter than the provider's `retry-after`;
- * billing disables for 5h doubling to 24h; auth marks needs-reauth. An existing longer cooldown is
- * never shortened (`max(existing, new)`).
+ * billing disables for 5h doubling to 24h; auth marks needs-reauth of `opts.kind` (default `auth`).
+ * An existing longer cooldown is never shortened (`max(existing, new)`).
  */
 export function applyFailure(
   usage: ProfileUsage,
   reason: FailureReason,
   now: number,
-  opts: { retryAfterMs?: number; message?: string } = {},
+  opts: { retryAfterMs?: number; message?: string; kind?: ReauthKind } = {},
 ): ProfileUsage {
   const windowExpired = usage.lastFailureAt !== undefined && now - usage.lastFailureAt > FAILURE_WINDOW_MS;
   const counts = windowExpired ? {} : { ...usage.failureCounts };
@@ -69,9 +83,23 @@ export function applyFailure(
     next.disabledUntil = Math.max(usage.disabledUntil ?? 0, now + span);
     next.disabledReason = "billing";
   } else {
-    next.needsReauth = { at: now, reason: opts.message ?? "the provider refused the credential" };
+    next.needsReauth = {
+      at: now,
+      reason: opts.message ?? "the provider refused the credential",
+      kind: opts.kind ?? "auth",
+    };
   }
   return next;
+}
+
+/**
+ * A needs-reauth mark in words, as every view shows it: `needs re-authentication: <why>`, except
+ * for a Claude-Code-only credential, where re-authenticating cannot help (`refused: <why>`).
+ */
+export function describeReauthMark(mark: NonNullable<ProfileUsage["needsReauth"]>): string {
+  return mark.kind === "claude_code_only"
+    ? `refused: ${mark.reason}`
+    : `needs re-authentication: ${mark.reason}`;
 }
 
 /** A success clears cooldowns and marks but keeps the counters, so a flapping key still escalates. */

@@ -10,6 +10,7 @@ import {
   emptyAuthState,
   type FailureReason,
   hasMarks,
+  type ReauthKind,
   withoutMarks,
 } from "./auth-state.js";
 import {
@@ -158,12 +159,13 @@ export class AuthStore {
   /**
    * Records a failure that counts against the credential (rate limit, billing, auth). `message` (a
    * provider's error text, kept for needs-reauth) is stored with the profile's own secrets and any
-   * key- or bearer-shaped text masked: auth-state.json is the non-secret file.
+   * key- or bearer-shaped text masked: auth-state.json is the non-secret file. `kind` says what an
+   * auth failure's mark means (see `ReauthKind`), so the views can give the right fix.
    */
   async markFailure(
     id: string,
     reason: FailureReason,
-    opts: { retryAfterMs?: number; message?: string; now?: number } = {},
+    opts: { retryAfterMs?: number; message?: string; kind?: ReauthKind; now?: number } = {},
   ): Promise<void> {
     const now = opts.now ?? Date.now();
     const message =

@@ -3,7 +3,7 @@ import { describeExpiry, formatSpan } from "../config/duration.js";
 import type { EnvSnapshot } from "../config/env.js";
 import type { Config } from "../config/schema.js";
 import { providerInfo } from "../models/provider-catalog.js";
-import type { ProfileUsage } from "./auth-state.js";
+import { describeReauthMark, type ProfileUsage, type ReauthKind } from "./auth-state.js";
 import type { AuthSnapshot } from "./auth-store.js";
 import { type Credential, type CredentialType, secretOf } from "./credentials.js";
 import { fingerprint, maskSecret } from "./mask.js";
@@ -41,6 +41,8 @@ export interface Candidate {
   /** An oauth credential with a refresh token that has not failed: it renews itself on use. */
   canRefresh: boolean;
   pinned: boolean;
+  /** For `needs-reauth`: what the mark means, so the fix fits (`claude_code_only` wants an API key). */
+  reauthKind?: ReauthKind;
 }
 
 /** The resolver's answer for one provider: candidates in the order they would be tried. */
@@ -263,7 +265,7 @@ export function judge(
   usage: ProfileUsage | undefined,
   now: number,
   warnWithinMs: number,
-): { state: CandidateState; reason: string; canRefresh: boolean } {
+): { state: CandidateState; reason: string; canRefresh: boolean; reauthKind?: ReauthKind } {
   const secret = secretOf(credential).trim();
   const canRefresh = credential.type === "oauth" && credential.refresh.trim() !== "" && !usage?.needsReauth;
   if (secret === "" && !(credential.type === "oauth" && credential.refresh.trim() !== "")) {
@@ -272,8 +274,9 @@ export function judge(
   if (usage?.needsReauth) {
     return {
       state: "needs-reauth",
-      reason: `needs re-authentication: ${usage.needsReauth.reason}`,
+      reason: describeReauthMark(usage.needsReauth),
       canRefresh: false,
+      reauthKind: usage.needsReauth.kind ?? "auth",
     };
   }
   const expires = credential.type === "api_key" ? undefined : credential.expires;

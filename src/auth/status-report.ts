@@ -4,6 +4,8 @@ import type { EnvSnapshot } from "../config/env.js";
 import type { Config } from "../config/schema.js";
 import { providersInUse } from "../models/catalog.js";
 import { endpointOf, providerInfo } from "../models/provider-catalog.js";
+import { CLAUDE_CODE_ONLY_FIX } from "../models/provider-error.js";
+import { describeReauthMark, type ReauthKind } from "./auth-state.js";
 import type { AuthSnapshot } from "./auth-store.js";
 import { providerOfProfileId } from "./credentials.js";
 import {
@@ -160,8 +162,13 @@ export function buildStatusReport(input: BuildReportInput): StatusReport {
         severity: "error",
         provider,
         profileId: id,
-        what: `${id}: needs re-authentication: ${mark.reason} (not in the order, but sessions can pin it)`,
-        fix: credentialFix(provider, { id, type: credential.type, source: profileSource(credential) }),
+        what: `${id}: ${describeReauthMark(mark)} (not in the order, but sessions can pin it)`,
+        fix: credentialFix(provider, {
+          id,
+          type: credential.type,
+          source: profileSource(credential),
+          reauthKind: mark.kind,
+        }),
         exit: 1,
       });
     }
@@ -282,7 +289,7 @@ function problemsOf(status: ProviderStatus, resolution: Resolution): Problem[] {
       severity: "error",
       provider,
       what: `${provider}: no usable credential${used}: ${resolution.nextReason}`,
-      fix: addCredentialFix(provider),
+      fix: noUsableCredentialFix(resolution),
       exit: 1,
     });
   }
@@ -315,13 +322,34 @@ export function addCredentialFix(provider: string): string {
 }
 
 /**
+ * Whether a candidate that could have answered is one Anthropic accepts only from Claude Code: any
+ * candidate when the resolution fails over, else the pinned one. Then the fix is an API key, never
+ * a new login or setup-token (they make the same kind of credential).
+ */
+export function refusedAsClaudeCodeOnly(resolution: Pick<Resolution, "candidates" | "failover">): boolean {
+  return resolution.candidates.some(
+    (c) => c.reauthKind === "claude_code_only" && (resolution.failover || c.pinned),
+  );
+}
+
+/** The fix when no candidate of a provider can be used: an API key after a Claude-Code-only refusal, else a first (or another) credential. */
+export function noUsableCredentialFix(
+  resolution: Pick<Resolution, "provider" | "candidates" | "failover">,
+): string {
+  return refusedAsClaudeCodeOnly(resolution) ? CLAUDE_CODE_ONLY_FIX : addCredentialFix(resolution.provider);
+}
+
+/**
  * The command that replaces or renews one credential. Takes only the facts every view has (a resolver
  * candidate, a report line, a stored profile), so no caller has to dress one up as another.
+ * `reauthKind` is the kind of its needs-reauth mark, if any: a Claude-Code-only refusal wants an API
+ * key whatever the credential's type or source.
  */
 export function credentialFix(
   provider: string,
-  c: { id: string; type: Candidate["type"]; source: string },
+  c: { id: string; type: Candidate["type"]; source: string; reauthKind?: ReauthKind },
 ): string {
+  if (c.reauthKind === "claude_code_only") return CLAUDE_CODE_ONLY_FIX;
   if (c.id.startsWith("env:"))
     return `replace ${c.source.replace(/^.*: /, "")} in the environment or <state>/.env`;
   if (c.source === "claude-code")

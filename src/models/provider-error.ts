@@ -50,6 +50,15 @@ const BILLING =
   /credit balance|insufficient[_ ]credits|insufficient_quota|exceeded your current quota|payment required|billing/i;
 const OVERLOADED = /overloaded/i;
 
+/**
+ * The fix for a credential Anthropic accepts only from Claude Code, on every surface (chat reply,
+ * `models status`, `doctor`, owner notices): an API key. A new Claude Code login or `claude
+ * setup-token` would make the same kind of credential, so those are never the advice here.
+ */
+export const CLAUDE_CODE_ONLY_FIX =
+  "use an Anthropic API key for this gateway: tessera models auth paste-api-key --provider anthropic " +
+  "(a new Claude Code login or setup-token would be refused the same way)";
+
 /** The plain-language advice for Anthropic's refusal of Claude Code subscription credentials. */
 export const CLAUDE_CODE_ONLY_ADVICE =
   "This credential is a Claude Code subscription credential, and Anthropic only accepts it from Claude Code itself. " +

@@ -3,12 +3,12 @@ import { allSecretsOf, type Credential } from "../auth/credentials.js";
 import { redactSecrets } from "../auth/mask.js";
 import { OAuthRefresher } from "../auth/oauth-refresh.js";
 import { type Candidate, credentialOf, type Resolution, resolveCandidates } from "../auth/resolver.js";
-import { addCredentialFix, credentialFix } from "../auth/status-report.js";
+import { credentialFix, noUsableCredentialFix, refusedAsClaudeCodeOnly } from "../auth/status-report.js";
 import { formatSpan, parseDuration } from "../config/duration.js";
 import { isTesseraError } from "../errors.js";
 import { formatRef, type ModelRef } from "../models/catalog.js";
 import { ANTHROPIC_OAUTH_TOKEN_URL, type ProviderInfo, providerInfo } from "../models/provider-catalog.js";
-import { CLAUDE_CODE_ONLY_ADVICE, ProviderError } from "../models/provider-error.js";
+import { CLAUDE_CODE_ONLY_ADVICE, CLAUDE_CODE_ONLY_FIX, ProviderError } from "../models/provider-error.js";
 import type { ChatAnswer, ChatClient, ChatMessage, WireCredential } from "../models/providers/chat-types.js";
 import { clientFor as defaultClientFor } from "../models/providers/client-for.js";
 import type { AgentServices } from "./services.js";
@@ -112,6 +112,7 @@ export class AgentTurnRunner {
     );
     const messages: ChatMessage[] = [...history, { role: "user", content: input.text }];
     const failed: string[] = [];
+    let claudeCodeOnly = false;
     for (const candidate of queue) {
       try {
         const answer = await this.attempt(info, candidate, messages, input);
@@ -135,12 +136,16 @@ export class AgentTurnRunner {
           return failure(modelRef, `${verdict.message}${pinned}`, verdict.fix, failed);
         }
         failed.push(`${candidate.id}: ${verdict.short}`);
+        claudeCodeOnly ||= verdict.claudeCodeOnly === true;
       }
     }
+    // Out of candidates: a Claude-Code-only refusal among them means more of the same cannot help.
     return failure(
       modelRef,
       `every ${info.id} credential failed: ${failed.join("; ")}`,
-      "tessera models status shows each credential's state and the fix",
+      claudeCodeOnly
+        ? `${CLAUDE_CODE_ONLY_FIX}; tessera models status shows each credential's state`
+        : "tessera models status shows each credential's state and the fix",
     );
   }
 
@@ -180,7 +185,7 @@ export class AgentTurnRunner {
   private async recordFailure(
     candidate: Candidate,
     err: unknown,
-  ): Promise<{ failover: boolean; message: string; short: string; fix: string }> {
+  ): Promise<{ failover: boolean; message: string; short: string; fix: string; claudeCodeOnly?: boolean }> {
     const { store } = this.deps.services;
     const secrets = allSecretsOf(credentialOf(candidate));
     const clean = (text: string) => redactSecrets(text, secrets);
@@ -217,15 +222,18 @@ export class AgentTurnRunner {
             fix: credentialFix(candidate.provider, candidate),
           };
         case "claude_code_only":
+          // Recorded as its own kind of mark, so every view (status, doctor, notices) gives this fix.
           await store.markFailure(candidate.id, "auth", {
             message: "Anthropic accepts this credential only from Claude Code",
+            kind: "claude_code_only",
             now: this.now(),
           });
           return {
             failover: true,
             message: CLAUDE_CODE_ONLY_ADVICE,
-            short: "Claude-Code-only credential",
-            fix: "tessera models auth paste-api-key --provider anthropic",
+            short: "Anthropic accepts it only from Claude Code",
+            fix: CLAUDE_CODE_ONLY_FIX,
+            claudeCodeOnly: true,
           };
         default:
           return { failover: false, message, short: err.kind, fix: err.hint ?? "try again" };
@@ -251,9 +259,10 @@ export class AgentTurnRunner {
   }
 
   private nothingUsable(modelRef: string, resolution: Resolution): TurnResult {
-    const fix = resolution.failover
-      ? addCredentialFix(resolution.provider)
-      : "/model reset to use the default credential order, or fix the pinned credential (tessera models status)";
+    const fix =
+      resolution.failover || refusedAsClaudeCodeOnly(resolution)
+        ? noUsableCredentialFix(resolution)
+        : "/model reset to use the default credential order, or fix the pinned credential (tessera models status)";
     return failure(modelRef, resolution.nextReason, fix);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -109,10 +109,24 @@ describe("applyFailure: billing and auth", () => {
 
   it("an auth failure marks needs-reauth with the reason, and sets no cooldown", () => {
     const usage = applyFailure(fresh(), "auth", T0, { message: "invalid bearer token" });
-    expect(usage.needsReauth).toEqual({ at: T0, reason: "invalid bearer token" });
+    expect(usage.needsReauth).toEqual({ at: T0, reason: "invalid bearer token", kind: "auth" });
     expect(usage.cooldownUntil).toBeUndefined();
     expect(usage.disabledUntil).toBeUndefined();
     expect(applyFailure(fresh(), "auth", T0).needsReauth?.reason).toBeTruthy();
+  });
+
+  it("a Claude-Code-only refusal is an auth failure whose mark says so, counted with the auth failures", () => {
+    const usage = applyFailure(fresh(), "auth", T0, {
+      message: "Anthropic accepts this credential only from Claude Code",
+      kind: "claude_code_only",
+    });
+    expect(usage.needsReauth).toEqual({
+      at: T0,
+      reason: "Anthropic accepts this credential only from Claude Code",
+      kind: "claude_code_only",
+    });
+    // The counters keep the keys every version of Tessera reads.
+    expect(usage.failureCounts).toEqual({ auth: 1 });
   });
 });
 
@@ -179,6 +193,40 @@ describe("AuthStore.markFailure / markSuccess", () => {
     const usage = (await store.load()).state.usage["anthropic:a"];
     expect(usage?.failureCounts.rate_limit).toBe(2);
     expect(usage?.cooldownUntil).toBe(T0 + 1000 + 5 * MIN);
+  });
+
+  it("records the kind of a Claude-Code-only refusal in auth-state.json", async () => {
+    await store.markFailure("anthropic:a", "auth", {
+      message: "Anthropic accepts this credential only from Claude Code",
+      kind: "claude_code_only",
+      now: T0,
+    });
+    const onDisk = JSON.parse(await readFile(store.stateFile.path, "utf8"));
+    expect(onDisk.usage["anthropic:a"].needsReauth).toEqual({
+      at: T0,
+      reason: "Anthropic accepts this credential only from Claude Code",
+      kind: "claude_code_only",
+    });
+  });
+
+  it("reads marks written before the kind existed, and a kind it does not know, as plain marks", async () => {
+    await writeFile(
+      store.stateFile.path,
+      JSON.stringify({
+        version: 1,
+        usage: {
+          "anthropic:old": { failureCounts: { auth: 1 }, needsReauth: { at: T0, reason: "401" } },
+          "anthropic:new": {
+            failureCounts: { auth: 1 },
+            needsReauth: { at: T0, reason: "later", kind: "some_future_kind" },
+          },
+        },
+        lastGood: {},
+      }),
+    );
+    const { usage } = (await store.load()).state;
+    expect(usage["anthropic:old"]?.needsReauth).toEqual({ at: T0, reason: "401" });
+    expect(usage["anthropic:new"]?.needsReauth).toEqual({ at: T0, reason: "later" });
   });
 
   it("never stores the credential or a key-shaped string in the needs-reauth reason", async () => {

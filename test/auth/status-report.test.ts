@@ -177,6 +177,53 @@ describe("--check verdict", () => {
     expect(problem?.fix).toMatch(/run `claude` and log in again/);
   });
 
+  it("points a Claude-Code-only refusal at an API key — never at a new login or setup-token", () => {
+    const refused = {
+      needsReauth: {
+        at: NOW,
+        reason: "Anthropic accepts this credential only from Claude Code",
+        kind: "claude_code_only" as const,
+      },
+    };
+    const apiKeyFix =
+      /^use an Anthropic API key for this gateway: tessera models auth paste-api-key --provider anthropic/;
+    const badAdvice = /paste-token|auth login|log in again|run `claude/;
+    // The Claude Code slot, a pasted setup-token and an oauth login: one fix for all three.
+    const r = report({
+      profiles: {
+        "anthropic:claude-cli": oauth(NOW + DAY, { origin: "claude-code" }),
+        "anthropic:sub": token(undefined),
+        "anthropic:me": oauth(NOW + DAY),
+      },
+      usage: { "anthropic:claude-cli": refused, "anthropic:sub": refused, "anthropic:me": refused },
+    });
+    expect(r.check.exitCode).toBe(1);
+    for (const id of ["anthropic:claude-cli", "anthropic:sub", "anthropic:me"]) {
+      const problem = r.problems.find((p) => p.profileId === id);
+      expect(problem?.what).toBe(`${id}: refused: Anthropic accepts this credential only from Claude Code`);
+      expect(problem?.fix).toMatch(apiKeyFix);
+      expect(problem?.fix).not.toMatch(badAdvice);
+    }
+    // Nothing usable is left: the provider's own problem gives the same fix, not "setup-token".
+    const none = r.problems.find((p) => p.provider === "anthropic" && p.profileId === undefined);
+    expect(none?.what).toMatch(/no usable credential/);
+    expect(none?.fix).toMatch(apiKeyFix);
+    expect(none?.fix).not.toMatch(badAdvice);
+
+    // Outside the order, too.
+    const excluded = report({
+      profiles: {
+        "anthropic:default": apiKey(),
+        "anthropic:claude-cli": oauth(NOW + DAY, { origin: "claude-code" }),
+      },
+      usage: { "anthropic:claude-cli": refused },
+      config: { auth: { order: { anthropic: ["anthropic:default"] } } },
+    });
+    const problem = excluded.problems.find((p) => p.profileId === "anthropic:claude-cli");
+    expect(problem?.what).toMatch(/^anthropic:claude-cli: refused: .*not in the order/);
+    expect(problem?.fix).toMatch(apiKeyFix);
+  });
+
   it("0 when only a provider nobody uses has an expired token", () => {
     const r = report({ profiles: { "anthropic:key": apiKey(), "openai:old": token(NOW - DAY, "openai") } });
     expect(providerOf(r, "openai").inUse).toBe(false);

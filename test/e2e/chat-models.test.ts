@@ -203,6 +203,87 @@ describe("plain messages through tessera chat reach the model with the resolved 
   });
 });
 
+describe("a credential Anthropic accepts only from Claude Code", () => {
+  const apiKeyFix =
+    /use an Anthropic API key for this gateway: tessera models auth paste-api-key --provider anthropic/;
+  // What makes the same kind of credential again, or says nothing specific.
+  const badAdvice =
+    /paste-token|auth login|log in again|run `claude|shows each credential's state and the fix/;
+
+  it("every surface — chat with and without a pin, owner notice, models status, doctor — says to use an API key", async () => {
+    const store = new AuthStore(join(dir, "state"), "main");
+    await store.clearOrder("anthropic", who);
+    await store.removeProfile("anthropic:default", who);
+    await store.removeProfile("anthropic:work", who);
+    await writeClaudeCode(Date.now() + 8 * 3_600_000);
+    anthropic.onCredential(claudeAccess, anthropicReplies.claudeCodeOnly());
+
+    // Unpinned, the synced Claude Code login is the only candidate: failover runs out.
+    const free = await chat(env, "hello there\nstill there?\n");
+    const replies = free.stdout.split(/No answer from /).slice(1);
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toMatch(/every anthropic credential failed: anthropic:claude-cli: /);
+    for (const reply of replies) {
+      const fix = /^fix: (.*)$/m.exec(reply)?.[1];
+      expect(fix).toMatch(apiKeyFix);
+      expect(fix).not.toMatch(badAdvice);
+    }
+    // The owner's credential notice (below the first answer) carries the same fix.
+    expect(free.stdout).toMatch(
+      /credential notice: anthropic:claude-cli: refused: .*\n\s+fix: use an Anthropic API key/,
+    );
+    expect(anthropic.requests).toHaveLength(1);
+    const state = JSON.parse(
+      await readFile(join(dir, "state", "agents", "main", "agent", "auth-state.json"), "utf8"),
+    );
+    expect(state.usage["anthropic:claude-cli"].needsReauth).toMatchObject({ kind: "claude_code_only" });
+
+    // Pinned to it: the same advice.
+    const pinned = await chat(env, "/model @anthropic:claude-cli\npinned now\n");
+    const pinnedFix = /No answer from [^\n]*\nfix: (.*)$/m.exec(pinned.stdout)?.[1];
+    expect(pinnedFix).toMatch(apiKeyFix);
+
+    const text = await run(process.execPath, [BIN, "models", "status"], { env });
+    expect(text.stdout).toMatch(
+      /anthropic:claude-cli: refused: Anthropic accepts this credential only from Claude Code/,
+    );
+    const fixes = [...text.stdout.matchAll(/fix: (.*)$/gm)].map((m) => m[1]!);
+    expect(fixes.length).toBeGreaterThan(0);
+    for (const fix of fixes) {
+      expect(fix).toMatch(apiKeyFix);
+      expect(fix).not.toMatch(badAdvice);
+    }
+
+    const json = await run(process.execPath, [BIN, "models", "status", "--json"], { env });
+    const report = JSON.parse(json.stdout) as {
+      problems: { profileId?: string; what: string; fix: string }[];
+    };
+    const anthropicProblems = report.problems.filter((p) => /anthropic/.test(p.what));
+    expect(anthropicProblems.map((p) => p.profileId)).toContain("anthropic:claude-cli");
+    for (const problem of anthropicProblems) {
+      expect(problem.fix).toMatch(apiKeyFix);
+      expect(problem.fix).not.toMatch(badAdvice);
+    }
+
+    const doctor = await run(process.execPath, [BIN, "doctor", "--json"], { env }).catch(
+      (e: { stdout: string }) => e,
+    );
+    const findings = (
+      JSON.parse(doctor.stdout) as { findings: { check: string; what: string; fix: string }[] }
+    ).findings;
+    const credentialFindings = findings.filter((f) => f.check === "credentials");
+    expect(credentialFindings.some((f) => /anthropic:claude-cli: refused/.test(f.what))).toBe(true);
+    for (const finding of credentialFindings) {
+      expect(finding.fix).toMatch(apiKeyFix);
+      expect(finding.fix).not.toMatch(badAdvice);
+    }
+    expectNoSecretIn(
+      free.stdout + free.stderr + pinned.stdout + text.stdout + json.stdout + doctor.stdout,
+      secrets,
+    );
+  });
+});
+
 describe("refresh on use across processes", () => {
   it("4 processes × 5 concurrent messages with an expired oauth credential: exactly one token call", async () => {
     const store = new AuthStore(join(dir, "state"), "main");

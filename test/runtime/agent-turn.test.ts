@@ -140,6 +140,39 @@ describe("AgentTurnRunner", () => {
     expectNoSecretIn(JSON.stringify(result), allSecrets);
   });
 
+  it("without a pin and no other credential, the Claude-Code-only refusal still ends in the API-key fix", async () => {
+    await services.store.clearOrder("anthropic", who);
+    await services.store.removeProfile("anthropic:a", who);
+    await services.store.removeProfile("anthropic:b", who);
+    await services.store.upsertProfile(
+      "anthropic:sub",
+      { type: "token", provider: "anthropic", token: setupToken },
+      who,
+    );
+    anthropic.onCredential(setupToken, anthropicReplies.claudeCodeOnly());
+    const apiKeyFix =
+      /use an Anthropic API key for this gateway: tessera models auth paste-api-key --provider anthropic/;
+    const badAdvice =
+      /paste-token|auth login|log in again|models status shows each credential's state and the fix/;
+
+    const first = await runner().run({ sessionKey: "s1", text: "hi", model });
+    expect(first.error?.message).toMatch(/every anthropic credential failed: anthropic:sub: /);
+    expect(first.error?.fix).toMatch(apiKeyFix);
+    expect(first.error?.fix).not.toMatch(badAdvice);
+    const mark = (await services.store.load()).state.usage["anthropic:sub"]?.needsReauth;
+    expect(mark).toMatchObject({ kind: "claude_code_only" });
+
+    // The next message finds nothing usable: the fix stays the API key (not `claude setup-token`) …
+    const second = await runner().run({ sessionKey: "s1", text: "again", model });
+    expect(second.error?.fix).toMatch(apiKeyFix);
+    expect(second.error?.fix).not.toMatch(badAdvice);
+    // … and so does a session pinned to the refused credential.
+    const pinned = await runner().run({ sessionKey: "s1", text: "pinned", model, pin: "anthropic:sub" });
+    expect(pinned.error?.fix).toMatch(apiKeyFix);
+    expect(anthropic.requests).toHaveLength(1);
+    expectNoSecretIn(JSON.stringify([first, second, pinned]), allSecrets);
+  });
+
   it("on a 401 with oauth: one forced refresh and one retry with the new token", async () => {
     oauth.addRefreshToken("sk-ant-ort01-turn");
     await services.store.upsertProfile(
