@@ -4,7 +4,8 @@ import { judge } from "../auth/resolver.js";
 import { byCodePoint } from "../code-point-order.js";
 import { describeExpiry, parseDuration } from "../config/duration.js";
 import { displayPath } from "../config/paths.js";
-import { type CliContext, openServices, writeJson } from "./cli-context.js";
+import { type CliContext, writeJson } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 import { alignRows, painter, stateStyle } from "./status-render.js";
 
 export interface AuthListOptions {
@@ -15,11 +16,12 @@ export interface AuthListOptions {
 /**
  * `tessera models auth list`: what the agent's store holds, one row per profile with its type, state
  * (judged by the resolver's own rules), expiry, origin and masked secret, plus the order overrides.
- * Unlike `models status` it shows the store as it is: no Claude Code sync, no environment.
+ * Claude Code is synced first, as by every command that loads the store; unlike `models status` it
+ * shows stored profiles only, no environment credentials.
  */
 export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promise<number> {
-  const services = await openServices(ctx, opts.agent);
-  const { profiles, state } = await services.store.load();
+  const { services, auth } = await openSyncedServices(ctx, opts.agent);
+  const { profiles, state } = auth;
   const now = Date.now();
   const warnWithinMs = parseDuration(services.config.auth.warnWithin, "auth.warnWithin");
   const rows = Object.entries(profiles.profiles)

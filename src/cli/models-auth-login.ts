@@ -1,7 +1,8 @@
 import { exchangeAuthCode, parseAuthCodePaste, startPkceLogin } from "../auth/oauth-login.js";
 import { TesseraError } from "../errors.js";
 import { ANTHROPIC_OAUTH_TOKEN_URL, providerInfo } from "../models/provider-catalog.js";
-import { type CliContext, openServices } from "./cli-context.js";
+import type { CliContext } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 import { chooseProfileId, storeUserProfile } from "./models-store-profile.js";
 import { readSecretInput } from "./token-input.js";
 
@@ -25,7 +26,7 @@ export async function runLogin(ctx: CliContext, opts: LoginOptions): Promise<num
       `tessera models auth paste-api-key --provider ${opts.provider}`,
     );
   }
-  const services = await openServices(ctx, opts.agent);
+  const { services } = await openSyncedServices(ctx, opts.agent);
   // Checked before the user spends a login on it.
   if (opts.profileId !== undefined) chooseProfileId("anthropic", opts.profileId);
   const tokenUrl = providerInfo(services.config, "anthropic")?.oauthTokenUrl ?? ANTHROPIC_OAUTH_TOKEN_URL;

@@ -1,5 +1,6 @@
 import { displayPath } from "../config/paths.js";
-import { type CliContext, cliActor, openServices, writeJson } from "./cli-context.js";
+import { type CliContext, cliActor, writeJson } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 
 export interface OrderOptions {
   provider: string;
@@ -15,9 +16,9 @@ const provider = (opts: OrderOptions) => opts.provider.trim().toLowerCase();
  * configOrder, effective}` with `null` where none is set.
  */
 export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<number> {
-  const services = await openServices(ctx, opts.agent);
+  const { services, auth } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
-  const order = (await services.store.getOrder(p)) ?? null;
+  const order = (Object.hasOwn(auth.profiles.order, p) ? auth.profiles.order[p] : undefined) ?? null;
   const configOrder = services.config.auth.order[p] ?? null;
   const effective = order ? "agent order" : configOrder ? "config order" : "default";
   if (opts.json) {
@@ -49,9 +50,12 @@ export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<
   return 0;
 }
 
-/** `models auth order set`: every id must exist and belong to the provider (checked under the lock). */
+/**
+ * `models auth order set`: every id must exist and belong to the provider (checked under the lock),
+ * with Claude Code synced first so `anthropic:claude-cli` can be ordered on a fresh state dir.
+ */
 export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOptions): Promise<number> {
-  const services = await openServices(ctx, opts.agent);
+  const { services } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
   const saved = await services.store.setOrder(p, ids, cliActor(ctx));
   ctx.stdout.write(
@@ -62,7 +66,7 @@ export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOpt
 
 /** `models auth order clear`: drops the override; says so when there was none. */
 export async function runOrderClear(ctx: CliContext, opts: OrderOptions): Promise<number> {
-  const services = await openServices(ctx, opts.agent);
+  const { services } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
   const had = await services.store.clearOrder(p, cliActor(ctx));
   const fallback = services.config.auth.order[p] ? "config auth.order" : "the default order";

@@ -1,6 +1,7 @@
 import type { Credential } from "../auth/credentials.js";
 import { TesseraError } from "../errors.js";
-import { type CliContext, openServices } from "./cli-context.js";
+import type { CliContext } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 import { assertKnownProvider, chooseProfileId, storeUserProfile } from "./models-store-profile.js";
 import { readSecretInput } from "./token-input.js";
 import {
@@ -37,7 +38,7 @@ export async function runPasteSecret(ctx: CliContext, kind: SecretKind, opts: Pa
     );
   }
   const expiresInMs = parseExpiresIn(opts.expiresIn);
-  const services = await openServices(ctx, opts.agent);
+  const { services } = await openSyncedServices(ctx, opts.agent);
   assertKnownProvider(services, provider);
   const id = chooseProfileId(provider, opts.profileId);
   const what = kind === "token" ? "token" : "API key";

@@ -2,7 +2,8 @@ import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
 import { providerOfProfileId } from "../auth/credentials.js";
 import { updateConfigFile } from "../config/load.js";
 import { isRecord } from "../config/migrations.js";
-import { type CliContext, cliActor, openServices } from "./cli-context.js";
+import { type CliContext, cliActor } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 
 export interface RemoveOptions {
   agent?: string;
@@ -16,9 +17,9 @@ export interface RemoveOptions {
  */
 export async function runAuthRemove(ctx: CliContext, rawId: string, opts: RemoveOptions): Promise<number> {
   const id = rawId.trim();
-  const services = await openServices(ctx, opts.agent);
-  // One read for the notes below; removeProfile re-reads under the lock for the change itself.
-  const before = (await services.store.profilesFile.read()).profiles;
+  // The synced read serves the notes below; removeProfile re-reads under the lock for the change itself.
+  const { services, auth } = await openSyncedServices(ctx, opts.agent);
+  const before = auth.profiles.profiles;
   await services.store.removeProfile(id, cliActor(ctx));
   const lines = [`Removed ${id} from agent ${services.agentId} (and its order entries).`];
 
@@ -52,7 +53,7 @@ export async function runAuthRemove(ctx: CliContext, rawId: string, opts: Remove
     services.config.auth.claudeCode.sync
   ) {
     lines.push(
-      `note: Claude Code is still logged in, so the next \`tessera models status\` syncs ${id} back; set auth.claudeCode.sync to false to stop that.`,
+      `note: Claude Code is still logged in, so the next command that loads the store (\`tessera models status\`, the gateway, …) syncs ${id} back; set auth.claudeCode.sync to false to stop that.`,
     );
   }
   if (provider && !Object.entries(before).some(([other, c]) => other !== id && c.provider === provider)) {

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { CLAUDE_CLI_PROFILE_ID, CLAUDE_INSTALL_HINT } from "../auth/claude-code.js";
 import { TesseraError } from "../errors.js";
 import { findOnPath } from "../executable-on-path.js";
-import { type CliContext, openServices } from "./cli-context.js";
+import type { CliContext } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 import { storeUserProfile } from "./models-store-profile.js";
 import { readSecretInput } from "./token-input.js";
 import { joinPastedSecret, parseExpiresIn, validatePastedSecret } from "./token-validation.js";
@@ -34,7 +35,7 @@ export async function runSetupToken(ctx: CliContext, opts: SetupTokenOptions): P
   }
   if (!ctx.stdin.isTTY) throw new TesseraError("NEEDS_TTY", SETUP_TOKEN_NEEDS_TTY);
   const expiresInMs = parseExpiresIn(opts.expiresIn);
-  const services = await openServices(ctx, opts.agent);
+  const { services } = await openSyncedServices(ctx, opts.agent);
   const claude = await findOnPath("claude", ctx.env.PATH ?? "");
   if (!claude) {
     throw new TesseraError(

@@ -1,7 +1,7 @@
 import { listCatalog } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
-import { type CliContext, openServices, writeJson } from "./cli-context.js";
-import { loadAuthForView } from "./models-claude-sync.js";
+import { type CliContext, writeJson } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 import { alignRows, painter } from "./status-render.js";
 
 export interface ListOptions {
@@ -16,8 +16,7 @@ export interface ListOptions {
  * `models status`, so both commands agree about `anthropic:claude-cli`.
  */
 export async function runModelsList(ctx: CliContext, opts: ListOptions): Promise<number> {
-  const services = await openServices(ctx, opts.agent);
-  const { auth } = await loadAuthForView(ctx, services);
+  const { services, auth } = await openSyncedServices(ctx, opts.agent);
   const report = await statusReportFor(services, { auth });
   const next = new Map(report.providers.map((p) => [p.provider, p.next]));
   const models = listCatalog(services.config).map((entry) => ({

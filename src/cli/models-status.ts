@@ -1,8 +1,8 @@
 import { parseDuration } from "../config/duration.js";
 import { formatRef, resolveModelInput } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
-import { type CliContext, openServices, writeJson } from "./cli-context.js";
-import { loadAuthForView } from "./models-claude-sync.js";
+import { type CliContext, writeJson } from "./cli-context.js";
+import { openSyncedServices } from "./models-claude-sync.js";
 import { renderStatusText } from "./status-render.js";
 
 export interface StatusOptions {
@@ -21,8 +21,7 @@ export interface StatusOptions {
 export async function runModelsStatus(ctx: CliContext, opts: StatusOptions): Promise<number> {
   // A bad flag fails before anything is read or synced.
   if (opts.warnWithin !== undefined) parseDuration(opts.warnWithin, "--warn-within");
-  const services = await openServices(ctx, opts.agent);
-  const { auth, claudeCode } = await loadAuthForView(ctx, services);
+  const { services, auth, claudeCode } = await openSyncedServices(ctx, opts.agent);
   const report = await statusReportFor(services, { warnWithin: opts.warnWithin, auth });
   if (opts.plain) {
     const resolved = resolveModelInput(services.config, report.defaultModel);
