@@ -25,8 +25,8 @@ export function isReservedWord(word: string): boolean {
  * `sonnet`, `sonnet@anthropic:work`, `@anthropic:work`, `sonnet @work` (the spaced part is the
  * profile, whatever it looks like) and `sonnet@work` (a bare profile name). Profile ids may contain
  * `@` (`anthropic:me@example.com`) and so may model ids, so the split is at the first `@` whose
- * remainder looks like a profile id; a remainder without `:` is a bare profile name only when the
- * whole text is not a model. Undefined when the words fit no form.
+ * remainder looks like a profile id; a remainder without `:` is a bare profile name when what comes
+ * before it is a known model, or when the whole text is not a model. Undefined when the words fit no form.
  */
 export function readModelTarget(
   config: Config,
@@ -42,9 +42,21 @@ export function readModelTarget(
     const profile = text.slice(at + 1);
     if (/^[a-z0-9][a-z0-9._-]*:\S/i.test(profile)) return { model: text.slice(0, at), profile };
   }
+  // A model we know (an alias or a catalog model) before an `@`: the rest is a bare profile name,
+  // whether the model was typed as an alias (`opus@work`) or as a full ref (`anthropic/…@work`).
+  for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
+    if (isKnownModel(config, text.slice(0, at)))
+      return { model: text.slice(0, at), profile: text.slice(at + 1) };
+  }
   const at = text.lastIndexOf("@");
   if (at === -1 || resolveModelInput(config, text).ok) return { model: text };
   return { model: text.slice(0, at), profile: text.slice(at + 1) };
+}
+
+/** An alias or a model Tessera lists — not merely a ref on a known provider, pinned as typed. */
+function isKnownModel(config: Config, text: string): boolean {
+  const resolved = resolveModelInput(config, text);
+  return resolved.ok && (resolved.via === "alias" || isInCatalog(config, formatRef(resolved.ref)));
 }
 
 /** `sonnet · anthropic/claude-sonnet-4-5` in markup, or just the ref when it has no alias. */
@@ -137,12 +149,8 @@ export function chooseProfile(
     .filter((x) => stored[x]!.provider === provider)
     .sort((a, b) => editDistance(typed, a) - editDistance(typed, b) || byCodePoint(a, b));
   const offer = ofProvider.slice(0, 6);
-  const buttons = offer.length
-    ? rows(
-        offer.map((x) => ({ label: x, action: pinWith(x) })),
-        2,
-      )
-    : undefined;
+  // One row; fitReplies wraps it to each platform's width.
+  const buttons = offer.length ? [offer.map((x) => ({ label: x, action: pinWith(x) }))] : undefined;
   const listText = offer.length
     ? `${escapeMarkup(provider)} profiles: ${offer.map((x) => code(x)).join(", ")}${ofProvider.length > offer.length ? ", …" : ""}.`
     : `No ${escapeMarkup(provider)} profile is stored; add one with ${code(`tessera models auth paste-api-key --provider ${provider}`)}.`;
@@ -172,11 +180,4 @@ export function providerOfProfile(stored: Record<string, { provider: string }>, 
 
 function unique(list: string[]): string | undefined {
   return list.length === 1 ? list[0] : undefined;
-}
-
-/** Lays buttons out `perRow` to a row. */
-export function rows(buttons: Button[], perRow: number): Button[][] {
-  const out: Button[][] = [];
-  for (let i = 0; i < buttons.length; i += perRow) out.push(buttons.slice(i, i + perRow));
-  return out;
 }

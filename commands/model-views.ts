@@ -6,13 +6,11 @@ import { type CatalogEntry, isAllowed, listCatalog } from "../src/models/catalog
 import { listProviders } from "../src/models/provider-catalog.js";
 import { bold, code, escapeMarkup } from "../src/router/markup.js";
 import type { CommandContext } from "../src/router/registry.js";
-import type { Button, Reply } from "../src/router/types.js";
+import type { ChoiceMenu, ChoiceOption, Reply } from "../src/router/types.js";
 import { type SessionModel, sessionModel } from "../src/sessions/session-model.js";
 import type { SessionEntry } from "../src/sessions/session-store.js";
-import { isReservedWord, modelLabel, rows } from "./model-input.js";
+import { isReservedWord, modelLabel } from "./model-input.js";
 
-/** The picker offers at most this many model buttons; `/model list` has the rest. */
-const MAX_MODEL_BUTTONS = 12;
 /** `/model status` lists at most this many problems (the CLI shows them all). */
 const MAX_PROBLEMS = 8;
 
@@ -35,9 +33,10 @@ async function viewOf(ctx: CommandContext): Promise<SessionView> {
 }
 
 /**
- * `/model`: the compact picker — the current model and credential, then buttons: models (aliases
- * first, then the current provider's other models), the current provider's profiles (owners only,
- * since pinning one is owner-only), and Reset. The current choice is marked with ✓.
+ * `/model`: the compact picker — the current model and credential, a menu of models (aliases first,
+ * then the current provider's models, then the others), a menu of the current provider's profiles
+ * (owners only, since pinning one is owner-only), and Reset. The current choices are selected. The
+ * menus hold every option; the router pages them for each platform.
  */
 export async function pickerReply(ctx: CommandContext): Promise<Reply> {
   const { config } = ctx.services;
@@ -45,41 +44,56 @@ export async function pickerReply(ctx: CommandContext): Promise<Reply> {
   const lines = [
     `${bold("Model:")} ${modelLabel(config, current.ref)} — ${current.source === "pin" ? "pinned in this chat" : "the default"}`,
     `${bold("Credential:")} ${ctx.isOwner ? ownerCredentialLine(provider, current.provider) : memberCredentialLine(provider)}`,
-    "Tap a button or type /model <name> to switch. /model status has the details.",
+    "Pick below or type /model <name> to switch. /model status has the details.",
   ];
-  const buttons = rows(modelButtons(config, current), 3);
+  const menus: ChoiceMenu[] = [{ placeholder: "Switch the model", options: modelOptions(config, current) }];
   if (ctx.isOwner) {
     const stored = (await ctx.authSnapshot()).profiles.profiles;
-    const ids = Object.keys(stored)
-      .filter((id) => stored[id]!.provider === current.provider)
-      .sort(byCodePoint);
+    const states = new Map(provider?.profiles.map((p) => [p.id, p]) ?? []);
     const pinned = entry?.profile?.id;
-    buttons.push(
-      ...rows(
-        ids.map((id) => ({ label: `${id === pinned ? "✓ " : ""}${id}`, action: `/model @${id}` })),
-        2,
-      ),
-    );
+    const options = Object.keys(stored)
+      .filter((id) => stored[id]!.provider === current.provider)
+      .sort(byCodePoint)
+      .map((id) => {
+        const status = states.get(id);
+        return {
+          label: id,
+          description: status ? `${status.type} · ${status.state}` : stored[id]!.type,
+          action: `/model @${id}`,
+          ...(id === pinned ? { selected: true } : {}),
+        };
+      });
+    if (options.length) menus.push({ placeholder: `Pin a credential for ${current.provider}`, options });
   }
-  buttons.push([{ label: "Reset to defaults", action: "/model reset" }]);
-  return { text: lines.join("\n"), buttons };
+  return {
+    text: lines.join("\n"),
+    menus,
+    buttons: [[{ label: "Reset to defaults", action: "/model reset" }]],
+  };
 }
 
-function modelButtons(config: Config, current: SessionModel): Button[] {
+/** Every model this chat may pick, once each: aliases first, then the current provider's, then the rest. */
+function modelOptions(config: Config, current: SessionModel): ChoiceOption[] {
   const seen = new Set<string>();
-  const buttons: Button[] = [];
-  const add = (label: string, ref: string, typed: string) => {
-    if (seen.has(ref) || buttons.length >= MAX_MODEL_BUTTONS) return;
+  const options: ChoiceOption[] = [];
+  const add = (label: string, ref: string, typed: string, description?: string) => {
+    if (seen.has(ref)) return;
     seen.add(ref);
-    buttons.push({ label: `${ref === current.ref ? "✓ " : ""}${label}`, action: `/model ${typed}` });
+    options.push({
+      label,
+      action: `/model ${typed}`,
+      ...(description ? { description } : {}),
+      ...(ref === current.ref ? { selected: true } : {}),
+    });
   };
   for (const [alias, target] of Object.entries(config.models.aliases)) {
-    if (!isReservedWord(alias) && !/\s/.test(alias) && isAllowed(config, target)) add(alias, target, alias);
+    if (!isReservedWord(alias) && !/\s/.test(alias) && isAllowed(config, target))
+      add(alias, target, alias, target);
   }
-  for (const entry of listCatalog(config)) {
-    if (entry.allowed && entry.provider === current.provider) add(entry.model, entry.ref, entry.ref);
-  }
-  return buttons;
+  const catalog = listCatalog(config).filter((e) => e.allowed);
+  for (const entry of catalog) if (entry.provider === current.provider) add(entry.ref, entry.ref, entry.ref);
+  for (const entry of catalog) add(entry.ref, entry.ref, entry.ref);
+  return options;
 }
 
 function ownerCredentialLine(provider: ProviderStatus | undefined, providerId: string): string {

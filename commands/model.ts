@@ -5,6 +5,7 @@ import type { CommandContext, CommandDefinition, CommandUsage } from "../src/rou
 import type { Reply } from "../src/router/types.js";
 import { sessionModel } from "../src/sessions/session-model.js";
 import { usageLines } from "./help.js";
+import { suggestModels, suggestProfiles } from "./model-autocomplete.js";
 import {
   chooseModel,
   chooseProfile,
@@ -49,8 +50,18 @@ export const modelCommand: CommandDefinition = {
   name: "model",
   description: "Show or switch this chat's model and credential",
   args: [
-    { name: "model", description: "Alias or provider/model; or list, status, reset" },
-    { name: "profile", description: "Credential profile to pin (owners only)" },
+    {
+      name: "model",
+      description: "Alias or provider/model; or list, status, reset",
+      type: "string",
+      autocomplete: suggestModels,
+    },
+    {
+      name: "profile",
+      description: "Credential profile to pin (owners only)",
+      type: "string",
+      autocomplete: suggestProfiles,
+    },
   ],
   usage: USAGE,
   access: "anyone",
@@ -60,7 +71,21 @@ export const modelCommand: CommandDefinition = {
   run: runModel,
 };
 
+/**
+ * A change made by pressing a picker option answers with the result and the picker again (edited in
+ * place, with the new choice selected), so a person can pick a model and then a credential.
+ */
 async function runModel(ctx: CommandContext): Promise<Reply> {
+  const reply = await answerModel(ctx);
+  if (ctx.message.source !== "button" || reply.notice || ctx.args.length === 0) return reply;
+  const word = ctx.args[0]!.toLowerCase();
+  if (isReservedWord(word) && word !== "reset" && word !== "default") return reply;
+  const session = await ctx.services.sessions.get(ctx.sessionKey);
+  const picker = await pickerReply({ ...ctx, session });
+  return { ...picker, text: `${reply.text}\n\n${picker.text}` };
+}
+
+async function answerModel(ctx: CommandContext): Promise<Reply> {
   const [first, ...rest] = ctx.args;
   if (first === undefined) return pickerReply(ctx);
   const word = first.toLowerCase();

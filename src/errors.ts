@@ -42,7 +42,10 @@ export type TesseraErrorCode =
   | "OAUTH_FAILED"
   | "OAUTH_STATE_MISMATCH"
   | "PROVIDER_ERROR"
-  | "USAGE";
+  | "USAGE"
+  | "CHANNEL_FAILED"
+  | "GATEWAY_RUNNING"
+  | "GATEWAY_NOTHING_ENABLED";
 
 export function isTesseraError(err: unknown): err is TesseraError {
   return err instanceof TesseraError;

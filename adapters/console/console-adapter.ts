@@ -1,6 +1,13 @@
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { Button, IncomingMessage, Reply } from "../../src/router/index.js";
+import type {
+  AdapterHost,
+  AdapterIdentity,
+  Button,
+  ChatAdapter,
+  Delivery,
+  IncomingMessage,
+} from "../../src/router/index.js";
 import { renderReply } from "./render.js";
 
 export interface ConsoleOptions {
@@ -13,10 +20,8 @@ export interface ConsoleOptions {
   userId: string;
   /** Printed once before the first prompt in interactive mode. */
   banner?: string;
-  /** The router's `handle`. */
-  handle: (message: IncomingMessage) => Promise<Reply[]>;
-  /** Called on Ctrl-C (and SIGTERM) so the caller can cancel what is in flight; the console then ends. */
-  onInterrupt?: () => void;
+  /** Hands a message on and delivers its answer (`AdapterHost.dispatch`). */
+  dispatch: (message: IncomingMessage, delivery: Delivery) => Promise<void>;
 }
 
 /** Longest number read as a button press; longer digit strings are ordinary messages. */
@@ -26,10 +31,13 @@ const MAX_BUTTON_DIGITS = 3;
  * The local console adapter: each input line is one message from the console user in the console
  * session; each reply is printed followed by a blank line. Buttons are shown as numbered choices,
  * and a line that is just a number presses that button of the last answer (fed back as the button's
- * action, as every adapter does), in both modes, so scripts can press buttons too. Resolves with
- * exit code 0 at end of input (Ctrl-D) or Ctrl-C.
+ * action, as every adapter does), in both modes, so scripts can press buttons too. Resolves at end
+ * of input (Ctrl-D), on Ctrl-C, or when `stop` closes it.
  */
-export async function runConsole(opts: ConsoleOptions): Promise<number> {
+export async function runConsole(
+  opts: ConsoleOptions,
+  control: { onReadline?: (rl: ReturnType<typeof createInterface>) => void } = {},
+): Promise<void> {
   const { output } = opts;
   const rl = createInterface({
     input: opts.input,
@@ -37,13 +45,8 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
     terminal: opts.interactive,
     crlfDelay: Number.POSITIVE_INFINITY,
   });
-  rl.on("SIGINT", () => {
-    opts.onInterrupt?.();
-    rl.close();
-  });
-  const onTerm = () => rl.close();
-  process.once("SIGTERM", onTerm);
-  rl.once("close", () => process.off("SIGTERM", onTerm));
+  rl.on("SIGINT", () => rl.close());
+  control.onReadline?.(rl);
   rl.setPrompt("you › ");
   if (opts.interactive) {
     if (opts.banner) output.write(`${opts.banner}\n`);
@@ -64,29 +67,70 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
       source = "button";
       if (opts.interactive) output.write(`› ${pressed.action}\n`);
     }
-    let replies: Reply[];
-    try {
-      replies = await opts.handle({
-        channel: "console",
-        chatId: "local",
-        chatType: "dm",
-        senderId: opts.userId,
-        text,
-        addressed: true,
-        source,
-      });
-    } catch (err) {
-      replies = [{ text: `error: ${err instanceof Error ? err.message : String(err)}`, format: "plain" }];
-    }
-    buttons = [];
-    for (const reply of replies) {
-      const rendered = renderReply(reply, { color: opts.color, firstNumber: buttons.length + 1 });
-      buttons.push(...rendered.buttons);
-      output.write(`${rendered.text}\n\n`);
-    }
+    const message: IncomingMessage = {
+      channel: "console",
+      chatId: "local",
+      chatType: "dm",
+      senderId: opts.userId,
+      text,
+      addressed: true,
+      source,
+    };
+    await opts.dispatch(message, {
+      deliver: async (replies) => {
+        buttons = [];
+        for (const reply of replies) {
+          const rendered = renderReply(reply, { color: opts.color, firstNumber: buttons.length + 1 });
+          buttons.push(...rendered.buttons);
+          output.write(`${rendered.text}\n\n`);
+        }
+      },
+    });
     if (opts.interactive) rl.prompt();
   }
-  return 0;
+}
+
+/**
+ * The console as a gateway adapter: `start` begins reading input (resolving at once), `ended`
+ * resolves at end of input or Ctrl-C, `stop` stops reading.
+ */
+export class ConsoleAdapter implements ChatAdapter {
+  readonly channel = "console" as const;
+  /** Resolves when the person ended the console (Ctrl-D, Ctrl-C) or `stop` closed it. */
+  readonly ended: Promise<void>;
+  private endedResolve!: () => void;
+  private closeInput: (() => void) | undefined;
+
+  constructor(private readonly opts: Omit<ConsoleOptions, "dispatch">) {
+    this.ended = new Promise((resolve) => {
+      this.endedResolve = resolve;
+    });
+  }
+
+  async start(host: AdapterHost): Promise<AdapterIdentity> {
+    runConsole(
+      { ...this.opts, dispatch: (message, delivery) => host.dispatch(message, delivery) },
+      {
+        onReadline: (rl) => {
+          this.closeInput = () => rl.close();
+          // At a terminal, Ctrl-C and Ctrl-D end the console at once, even while an answer is on its
+          // way (it is cancelled); piped input ends after its last line was answered.
+          if (this.opts.interactive) rl.once("close", () => this.endedResolve());
+        },
+      },
+    ).then(
+      () => this.endedResolve(),
+      (err) => {
+        host.log.error(`console input failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.endedResolve();
+      },
+    );
+    return { channel: "console", name: `console:${this.opts.userId}` };
+  }
+
+  async stop(): Promise<void> {
+    this.closeInput?.();
+  }
 }
 
 function pressedButton(typed: string, buttons: Button[]): Button | undefined {

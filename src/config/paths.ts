@@ -46,6 +46,14 @@ export function sessionsPath(stateDir: string, agentId: string): string {
   return join(stateDir, "agents", agentId, "sessions", "sessions.json");
 }
 
+/**
+ * The router's button tokens for the agent (`ActionTokens`): beside the sessions, since both are chat
+ * state and neither holds a secret.
+ */
+export function actionTokensPath(stateDir: string, agentId: string): string {
+  return join(stateDir, "agents", agentId, "sessions", "action-tokens.json");
+}
+
 /** Shortens a path under the home dir to `~/…` for display; never used for file access. */
 export function displayPath(path: string, home: string = homedir()): string {
   return path === home || path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;

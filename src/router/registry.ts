@@ -2,6 +2,7 @@ import type { Actor } from "../audit/audit-log.js";
 import type { AuthSnapshot } from "../auth/auth-store.js";
 import { editDistance } from "../models/catalog.js";
 import type { SessionEntry } from "../sessions/session-store.js";
+import type { MenuCommand } from "./adapter.js";
 import type { ChatServices } from "./chat-services.js";
 import type { IncomingMessage, Reply } from "./types.js";
 
@@ -30,11 +31,41 @@ export interface CommandContext {
   refuseOwnerOnly(what: string, instead?: string): Promise<Reply>;
 }
 
-/** One argument, as native command menus (Discord options) show it. */
+/** One suggestion for an argument: what a menu shows, and what goes in when it is picked. */
+export interface ArgChoice {
+  /** At most 100 characters (Discord's rule for choice names). */
+  label: string;
+  /** At most 100 characters. */
+  value: string;
+}
+
+/**
+ * What an argument's autocomplete hook gets: the text typed so far for this argument, the other
+ * arguments as typed, and the same view of the sender a command has (owners see credentials).
+ */
+export interface AutocompleteContext {
+  typed: string;
+  values: Record<string, string | undefined>;
+  message: IncomingMessage;
+  sessionKey: string;
+  isOwner: boolean;
+  services: ChatServices;
+  authSnapshot(): Promise<AuthSnapshot>;
+}
+
+/**
+ * One argument, as native command menus (Discord options, the console's tab completion) show it.
+ * `choices` is a fixed list; `autocomplete` computes suggestions as the person types (the router
+ * checks access first and caps the answer at 25).
+ */
 export interface CommandArg {
   name: string;
   description: string;
+  /** Only strings today; the field exists so a platform can map it to its option type. */
+  type: "string";
   required?: boolean;
+  choices?: ArgChoice[];
+  autocomplete?: (ctx: AutocompleteContext) => Promise<ArgChoice[]>;
 }
 
 /** One line of `/help`: a form of the command and what it does. */
@@ -104,11 +135,16 @@ export class CommandRegistry {
     );
   }
 
-  /** Name/description pairs for platform menus (Telegram `setMyCommands`, Discord commands). */
-  menu(): { name: string; description: string; args: CommandArg[] }[] {
+  /** The commands for platform menus (Telegram `setMyCommands`, Discord application commands). */
+  menu(): MenuCommand[] {
     return this.definitions
       .filter((d) => !d.hidden)
-      .map((d) => ({ name: d.name, description: d.description, args: d.args ?? [] }));
+      .map((d) => ({
+        name: d.name,
+        description: d.description,
+        args: d.args ?? [],
+        ownersOnly: d.access === "owners",
+      }));
   }
 
   /** The closest registered name to a mistyped one, if any is close. */

@@ -1,6 +1,5 @@
 import type { PlainMessageHandler, Reply } from "../router/types.js";
 import { sessionModel } from "../sessions/session-model.js";
-import type { SessionStore } from "../sessions/session-store.js";
 import { AgentTurnRunner } from "./agent-turn.js";
 import { takeOwnerNotices } from "./expiry-notices.js";
 import type { AgentServices } from "./services.js";
@@ -10,10 +9,6 @@ const NOTICE_CHECK_INTERVAL_MS = 60_000;
 
 export interface ChatTurnOptions {
   services: AgentServices;
-  sessions: SessionStore;
-  /** Receives streamed text as it arrives (the console prints it live); the reply then carries the rest. */
-  onDelta?: (sessionKey: string, text: string) => void;
-  signal?: AbortSignal;
   runner?: AgentTurnRunner;
 }
 
@@ -25,10 +20,11 @@ export interface ChatTurnOptions {
  * details. Owners also get each pending credential notice once, below the answer.
  */
 export function chatTurnHandler(opts: ChatTurnOptions): PlainMessageHandler {
-  const runner = opts.runner ?? new AgentTurnRunner({ services: opts.services, memory: opts.sessions });
+  const runner =
+    opts.runner ?? new AgentTurnRunner({ services: opts.services, memory: opts.services.sessions });
   // Notices change on the scale of hours; checking them costs a status report, so not every message.
   let noticesCheckedAt = Number.NEGATIVE_INFINITY;
-  return async ({ message, sessionKey, session, isOwner }) => {
+  return async ({ message, sessionKey, session, isOwner, onDelta, signal }) => {
     const model = sessionModel(opts.services.config, session);
     const result = await runner.run({
       sessionKey,
@@ -36,8 +32,8 @@ export function chatTurnHandler(opts: ChatTurnOptions): PlainMessageHandler {
       model: { provider: model.provider, model: model.model },
       pin: session?.profile?.id,
       history: (session?.history ?? []).map(({ role, content }) => ({ role, content })),
-      onDelta: opts.onDelta ? (text) => opts.onDelta?.(sessionKey, text) : undefined,
-      signal: opts.signal,
+      onDelta,
+      signal,
     });
     const lines: string[] = [];
     if (result.error) {

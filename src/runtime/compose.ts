@@ -2,12 +2,12 @@ import { helpCommand } from "../../commands/help.js";
 import { modelCommand } from "../../commands/model.js";
 import { newCommand } from "../../commands/new.js";
 import { whoamiCommand } from "../../commands/whoami.js";
-import { displayPath } from "../config/paths.js";
+import { actionTokensPath, displayPath } from "../config/paths.js";
+import { ActionTokens } from "../router/action-tokens.js";
 import type { ChatServices } from "../router/chat-services.js";
 import { CommandRegistry } from "../router/registry.js";
 import { Router } from "../router/router.js";
 import type { PlainMessageHandler } from "../router/types.js";
-import type { SessionStore } from "../sessions/session-store.js";
 import { chatTurnHandler } from "./chat-turn.js";
 import { type AgentServices, statusReportFor } from "./services.js";
 
@@ -18,13 +18,14 @@ export function chatCommandRegistry(): CommandRegistry {
 
 export interface ComposeOptions {
   services: AgentServices;
-  sessions: SessionStore;
   /** The agent turn; defaults to the real one (`chatTurnHandler`): tests may pass their own. */
   onPlainMessage?: PlainMessageHandler;
   /** Where the router reports what it cannot say in chat. */
   log?: (line: string) => void;
-  /** Clock for pins and "3m ago"; tests pass their own. */
+  /** Clock for pins, "3m ago" and button expiry; tests pass their own. */
   now?: () => number;
+  /** Button tokens; defaults to the agent's persisted ones (`actionTokensPath`). */
+  tokens?: ActionTokens;
 }
 
 /**
@@ -38,7 +39,7 @@ export function composeRouter(opts: ComposeOptions): Router {
   const chat: ChatServices = {
     agentId: services.agentId,
     config: services.config,
-    sessions: opts.sessions,
+    sessions: services.sessions,
     auth: services.store,
     audit: services.audit,
     statusReport: (session, auth) =>
@@ -49,7 +50,8 @@ export function composeRouter(opts: ComposeOptions): Router {
   return new Router({
     services: chat,
     registry: chatCommandRegistry(),
-    onPlainMessage: opts.onPlainMessage ?? chatTurnHandler({ services, sessions: opts.sessions }),
+    onPlainMessage: opts.onPlainMessage ?? chatTurnHandler({ services }),
     log: opts.log,
+    tokens: opts.tokens ?? new ActionTokens(actionTokensPath(services.paths.stateDir, services.agentId), now),
   });
 }

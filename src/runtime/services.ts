@@ -8,6 +8,7 @@ import { loadConfig } from "../config/load.js";
 import { resolveStatePaths, type StatePaths } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
 import { TesseraError } from "../errors.js";
+import { SessionStore } from "../sessions/session-store.js";
 
 /**
  * Everything a command needs to work on one agent: paths, validated config, merged environment, the
@@ -22,6 +23,8 @@ export interface AgentServices {
   env: EnvSnapshot;
   agentId: string;
   store: AuthStore;
+  /** The agent's chat sessions (pins, history), for the chat surfaces and the checks that read pins. */
+  sessions: SessionStore;
   audit: AuditLog;
   /** Process environment the services were built from (tests pass their own). */
   processEnv: NodeJS.ProcessEnv;
@@ -49,6 +52,7 @@ export async function openAgentServices(opts: OpenOptions = {}): Promise<AgentSe
     env,
     agentId,
     store: new AuthStore(paths.stateDir, agentId, audit),
+    sessions: new SessionStore(paths.stateDir, agentId, audit),
     audit,
     processEnv,
   };

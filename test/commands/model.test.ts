@@ -278,26 +278,25 @@ describe("/model against real stores", () => {
     expect(reply?.text).toMatch(
       /\*\*Credential:\*\* `anthropic:(work|default)` · api_key · ok · #[0-9a-f]{6} — next in the default order/,
     );
-    const labels = reply?.buttons?.map((row) => row.map((b) => b.label));
-    expect(labels).toEqual([
-      ["sonnet", "✓ opus", "haiku"],
-      ["claude-opus-4-1", "claude-sonnet-4"],
-      ["anthropic:default", "anthropic:work"],
-      ["Reset to defaults"],
+    const [models, profiles] = reply?.menus ?? [];
+    // The console carries actions as typed; aliases first, then the provider's models, then the rest.
+    expect(models?.options.slice(0, 5).map((o) => [o.label, o.action, o.selected ?? false])).toEqual([
+      ["sonnet", "/model sonnet", false],
+      ["opus", "/model opus", true],
+      ["haiku", "/model haiku", false],
+      ["anthropic/claude-opus-4-1", "/model anthropic/claude-opus-4-1", false],
+      ["anthropic/claude-sonnet-4", "/model anthropic/claude-sonnet-4", false],
     ]);
-    expect(reply?.buttons?.flat().map((b) => b.action)).toEqual([
-      "/model sonnet",
-      "/model opus",
-      "/model haiku",
-      "/model anthropic/claude-opus-4-1",
-      "/model anthropic/claude-sonnet-4",
+    expect(models?.options.filter((o) => o.selected)).toHaveLength(1);
+    expect(profiles?.options.map((o) => o.action)).toEqual([
       "/model @anthropic:default",
       "/model @anthropic:work",
-      "/model reset",
     ]);
+    expect(profiles?.options.every((o) => o.description === "api_key · ok")).toBe(true);
+    expect(reply?.buttons).toEqual([[{ label: "Reset to defaults", action: "/model reset" }]]);
     const [member] = await fx.send("/model", telegramDm("2"));
-    expect(member?.buttons?.flat().some((b) => b.action.includes("@"))).toBe(false);
-    expect(member?.text).not.toContain("anthropic:");
+    expect(member?.menus).toHaveLength(1);
+    expect(JSON.stringify(member)).not.toContain("anthropic:");
   });
 
   it("lists allowed models by provider with aliases and usable credentials", async () => {

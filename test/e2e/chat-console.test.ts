@@ -63,11 +63,11 @@ describe("tessera chat (console adapter, end to end)", () => {
   });
 
   it("keeps the pins for the next process, and presses buttons by number", async () => {
-    const run = await chat(env, "/model\n7\n/model\n", ["--as", "bob"]);
+    const run = await chat(env, "/model\n19\n/model\n", ["--as", "bob"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Model: sonnet · anthropic/claude-sonnet-4-5 — pinned in this chat");
-    expect(run.stdout).toContain("[6] ✓ anthropic:work");
-    expect(run.stdout).toContain("[7] Reset to defaults");
+    expect(run.stdout).toContain("[18] ✓ anthropic:work — api_key · ok");
+    expect(run.stdout).toContain("[19] Reset to defaults");
     expect(run.stdout).toContain(
       "Unpinned the model anthropic/claude-sonnet-4-5 and the credential anthropic:work.",
     );

@@ -13,7 +13,7 @@ import type { Router } from "../../src/router/router.js";
 import type { IncomingMessage, Reply } from "../../src/router/types.js";
 import { composeRouter } from "../../src/runtime/compose.js";
 import { type AgentServices, openAgentServices } from "../../src/runtime/services.js";
-import { type Pins, SessionStore } from "../../src/sessions/session-store.js";
+import type { Pins, SessionStore } from "../../src/sessions/session-store.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 export interface ChatFixture {
@@ -62,10 +62,10 @@ export async function chatFixture(opts: FixtureOptions = {}): Promise<ChatFixtur
 
   const open = async () => {
     const services = await openAgentServices({ stateDir, processEnv: { HOME: home, ...opts.env } });
-    const sessions = new SessionStore(stateDir, services.agentId, services.audit);
+    const sessions = services.sessions;
     // Plain messages echo unless a test passes a handler: these tests are about routing, and the real
     // agent turn has its own tests against the fake providers (test/runtime, test/e2e).
-    const router = composeRouter({ services, sessions, onPlainMessage: opts.onPlainMessage ?? echoHandler });
+    const router = composeRouter({ services, onPlainMessage: opts.onPlainMessage ?? echoHandler });
     return { services, sessions, router };
   };
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { REPLY_TEXT_LIMIT } from "../../src/router/fit-replies.js";
 import { toPlainText } from "../../src/router/markup.js";
-import { REPLY_TEXT_LIMIT } from "../../src/router/reply-size.js";
 import type { IncomingMessage } from "../../src/router/types.js";
 import { sessionKeyFor } from "../../src/sessions/session-key.js";
 import { apiKeyFor, type ChatFixture, chatFixture, consoleMessage, telegramDm } from "./chat-fixture.js";

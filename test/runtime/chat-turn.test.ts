@@ -66,13 +66,13 @@ const dm = async (senderId: string, text: string, on: ChatFixture = fx) => {
 
 describe("chatTurnHandler", () => {
   it("answers in plain format (model output is never read as markup)", async () => {
-    const handler = chatTurnHandler({ services: fx.services, sessions: fx.sessions });
+    const handler = chatTurnHandler({ services: fx.services });
     const reply = await handler(await dm("1", "hello"));
     expect(reply).toEqual({ text: "**not markup** hello", format: "plain" });
   });
 
   it("tells an owner which credential answered after a failover, and a non-owner only that a backup did", async () => {
-    const handler = chatTurnHandler({ services: fx.services, sessions: fx.sessions });
+    const handler = chatTurnHandler({ services: fx.services });
     anthropic.nextReplyFor(key, anthropicReplies.rateLimited(5));
     const owner = await handler(await dm("1", "one"));
     expect(owner.text).toMatch(/answered with anthropic:spare \(anthropic:main: rate limited/);
@@ -90,7 +90,7 @@ describe("chatTurnHandler history", () => {
   it("sends the history of the session it is handed, without reading the session again", async () => {
     const own = await fixtureWith({ "anthropic:only": { type: "api_key", provider: "anthropic", key } });
     try {
-      const handler = chatTurnHandler({ services: own.services, sessions: own.sessions });
+      const handler = chatTurnHandler({ services: own.services });
       anthropic.resetScript();
       anthropic.requests.length = 0;
       await handler(await dm("1", "remember me", own));
@@ -119,7 +119,7 @@ describe("chatTurnHandler owner notices", () => {
     });
     try {
       anthropic.resetScript();
-      const handler = chatTurnHandler({ services: own.services, sessions: own.sessions });
+      const handler = chatTurnHandler({ services: own.services });
       const stranger = await handler(await dm("2", "hi", own));
       expect(stranger.text).not.toMatch(/credential notice/);
       const first = await handler(await dm("1", "hi", own));

@@ -24,13 +24,14 @@ async function session(
     color: opts.color ?? false,
     userId: opts.userId ?? "local",
     banner: "BANNER",
-    handle: (m) => {
+    dispatch: async (m, delivery) => {
       seen.push(m);
-      return fx.router.handle(m);
+      await delivery.deliver(await fx.router.handle(m));
     },
   });
   input.end(lines.map((l) => `${l}\n`).join(""));
-  const code = await done;
+  await done;
+  const code = 0;
   expectNoSecretIn(out, fx.secrets);
   return { out, code, seen };
 }
@@ -56,14 +57,20 @@ describe("console adapter", () => {
   });
 
   it("shows buttons as numbered choices and presses one when its number is typed", async () => {
-    const { out, seen } = await session(fx, ["/model", "2", "/model", "4", "1"]);
+    const { out, seen } = await session(fx, ["/model", "2", "18", "/new", "1"]);
     expect(out).toContain(
-      "[1] ✓ sonnet   [2] opus   [3] haiku\n[4] claude-opus-4-1   [5] claude-sonnet-4\n[6] anthropic:work\n[7] Reset to defaults",
+      "Switch the model:\n  [1] ✓ sonnet — anthropic/claude-sonnet-4-5\n  [2] opus — anthropic/claude-opus-4-5\n",
+    );
+    expect(out).toContain(
+      "Pin a credential for anthropic:\n  [18] anthropic:work — api_key · ok\n[19] Reset to defaults",
     );
     expect(seen[1]).toMatchObject({ text: "/model opus", source: "button" });
     expect(out).toContain("This chat now uses opus · anthropic/claude-opus-4-5.");
-    expect(seen[3]).toMatchObject({ text: "/model anthropic/claude-opus-4-1", source: "button" });
-    // The answer to a button press has no buttons, so "1" is an ordinary message again.
+    // A press answers with the picker again, the new choice selected, so a credential can follow.
+    expect(out).toContain("  [2] ✓ opus — anthropic/claude-opus-4-5");
+    expect(seen[2]).toMatchObject({ text: "/model @anthropic:work", source: "button" });
+    expect(out).toContain("  [18] ✓ anthropic:work — api_key · ok");
+    // An answer without buttons: "1" is an ordinary message again.
     expect(seen[4]).toMatchObject({ text: "1", source: "text" });
     await fx.send("/model reset");
   });

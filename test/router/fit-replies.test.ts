@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fitReplies, REPLY_TEXT_LIMIT, splitText } from "../../src/router/reply-size.js";
+import { fitReplies, REPLY_TEXT_LIMIT, splitText } from "../../src/router/fit-replies.js";
+import { PLATFORM_LIMITS } from "../../src/router/platform-limits.js";
 
 describe("splitText", () => {
   it("leaves short text alone", () => {
@@ -51,9 +52,11 @@ describe("fitReplies", () => {
 
   it("never sends empty text, caps buttons and shortens long labels", () => {
     const row = Array.from({ length: 60 }, (_, i) => ({ label: `${"L".repeat(50)}${i}`, action: `/a ${i}` }));
-    const [reply] = fitReplies([{ text: "  ", buttons: [row, row] }]);
+    const [reply] = fitReplies([{ text: "  ", buttons: [row, row] }], PLATFORM_LIMITS.telegram);
     expect(reply?.text).toBe("(no text)");
-    expect(reply?.buttons?.flat()).toHaveLength(100);
-    expect([...reply!.buttons![0]![0]!.label]).toHaveLength(40);
+    // Rows re-wrapped to the platform's width, cut at its row limit.
+    expect(reply?.buttons).toHaveLength(PLATFORM_LIMITS.telegram.maxRows);
+    expect(reply?.buttons?.every((r) => r.length <= PLATFORM_LIMITS.telegram.buttonsPerRow)).toBe(true);
+    expect([...reply!.buttons![0]![0]!.label]).toHaveLength(PLATFORM_LIMITS.telegram.labelChars);
   });
 });

@@ -1,0 +1,124 @@
+import { ConsoleAdapter } from "../../adapters/console/console-adapter.js";
+import { allSecretsOf } from "../auth/credentials.js";
+import { KNOWN_ENV_KEYS } from "../config/env.js";
+import { displayPath } from "../config/paths.js";
+import { TesseraError } from "../errors.js";
+import type { ChatAdapter } from "../router/adapter.js";
+import { channelAdapters } from "../runtime/channel-adapters.js";
+import { ChatRuntime, SHUTDOWN_NOTICE } from "../runtime/chat-runtime.js";
+import { takeOwnerNotices } from "../runtime/expiry-notices.js";
+import { acquireGatewayLock } from "../runtime/gateway-lock.js";
+import { createGatewayLog, type LogLevel } from "../runtime/gateway-log.js";
+import { runAdapters } from "../runtime/run-adapters.js";
+import { type AgentServices, loadSyncedAuth } from "../runtime/services.js";
+import { type CliContext, openServices } from "./cli-context.js";
+
+export interface GatewayFlags {
+  agent?: string;
+  logLevel: LogLevel;
+  console?: boolean;
+}
+
+/** How often the logger's list of secrets to redact is re-read (credentials added while running). */
+const SECRETS_REFRESH_MS = 30_000;
+
+/**
+ * `tessera gateway`: runs every enabled chat adapter (PRODUCT §6.12) on one chat runtime until
+ * SIGINT/SIGTERM, with structured logs on stderr (JSON lines; coloured lines on a terminal). One
+ * gateway per state dir. `--console` also serves the local console on this terminal's stdin/stdout,
+ * as one more adapter (a way to try the gateway, and what its tests drive before a bot is set up).
+ */
+export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): Promise<number> {
+  const services = await openServices(ctx, flags.agent);
+  const secrets = new SecretList(services);
+  await secrets.refresh();
+  const log = await createGatewayLog({
+    level: flags.logLevel,
+    pretty: Boolean((ctx.stderr as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR,
+    secrets: () => secrets.list,
+  });
+  const adapters: ChatAdapter[] = await channelAdapters(services);
+  if (flags.console) {
+    adapters.push(
+      new ConsoleAdapter({
+        input: ctx.stdin,
+        output: ctx.stdout,
+        interactive: Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY),
+        color: ctx.color,
+        userId: "local",
+      }),
+    );
+  }
+  if (adapters.length === 0) throw nothingEnabled(services);
+
+  const lock = await acquireGatewayLock(services.paths.stateDir);
+  const refresher = setInterval(() => void secrets.refresh(), SECRETS_REFRESH_MS);
+  refresher.unref();
+  try {
+    const home = services.processEnv.HOME || undefined;
+    log.info("starting", {
+      agent: services.agentId,
+      stateDir: displayPath(services.paths.stateDir, home),
+      adapters: adapters.map((a) => a.channel),
+    });
+    const synced = await loadSyncedAuth(services);
+    if (synced.claudeCode.status === "error") {
+      log.warn(`Claude Code sync skipped: ${synced.claudeCode.message}`, { fix: synced.claudeCode.hint });
+    }
+    for (const notice of await takeOwnerNotices(services).catch(() => [])) log.warn(notice);
+    const runtime = new ChatRuntime({ services, log, cutOffNotice: SHUTDOWN_NOTICE });
+    return await runAdapters({
+      runtime,
+      adapters,
+      log,
+      onReady: () => log.info("ready", { pid: process.pid }),
+    });
+  } finally {
+    clearInterval(refresher);
+    await lock.release();
+  }
+}
+
+function nothingEnabled(services: AgentServices): TesseraError {
+  return new TesseraError(
+    "GATEWAY_NOTHING_ENABLED",
+    `no chat channel is enabled in ${services.paths.configPath}`,
+    "set channels.telegram.enabled to true and give it a bot token (TELEGRAM_BOT_TOKEN in <state dir>/.env, or run `tessera onboard`); to try Tessera without a bot token, run `tessera chat`",
+  );
+}
+
+/**
+ * Every secret the gateway could come across — stored credentials, credential variables, bot tokens —
+ * for the logger to redact. Re-read now and then, so a credential added with `tessera models auth`
+ * while the gateway runs is covered too.
+ */
+class SecretList {
+  list: string[] = [];
+
+  constructor(private readonly services: AgentServices) {}
+
+  async refresh(): Promise<void> {
+    const { config, env } = this.services;
+    const found = new Set<string>();
+    for (const name of KNOWN_ENV_KEYS) {
+      const value = env.get(name)?.value;
+      if (value) found.add(value);
+    }
+    if (config.channels.telegram.botToken) found.add(config.channels.telegram.botToken);
+    if (config.channels.discord.token) found.add(config.channels.discord.token);
+    for (const provider of Object.values(config.models.providers)) {
+      const value = provider.apiKeyEnv ? env.get(provider.apiKeyEnv)?.value : undefined;
+      if (value) found.add(value);
+    }
+    try {
+      const auth = await this.services.store.load();
+      for (const credential of Object.values(auth.profiles.profiles)) {
+        for (const secret of allSecretsOf(credential)) if (secret) found.add(secret);
+      }
+    } catch {
+      // A store that cannot be read now keeps the last list; the chat side reports the file itself.
+      for (const secret of this.list) found.add(secret);
+    }
+    this.list = [...found];
+  }
+}

@@ -1,0 +1,40 @@
+import { TesseraError } from "../errors.js";
+import type { ChatAdapter } from "../router/adapter.js";
+import type { AgentServices } from "./services.js";
+
+/**
+ * The adapters of the channels enabled in config, each with its token (config first, then
+ * `TELEGRAM_BOT_TOKEN` / `DISCORD_BOT_TOKEN` from the environment or `<state>/.env`). A platform
+ * library is imported only when its channel is enabled, so a Telegram-only gateway never loads
+ * discord.js.
+ */
+export async function channelAdapters(services: AgentServices): Promise<ChatAdapter[]> {
+  const { config, env } = services;
+  const adapters: ChatAdapter[] = [];
+  const telegram = config.channels.telegram;
+  if (telegram.enabled) {
+    const token = telegram.botToken || env.get("TELEGRAM_BOT_TOKEN")?.value;
+    if (!token) throw missingToken("telegram", "channels.telegram.botToken", "TELEGRAM_BOT_TOKEN", services);
+    throw new TesseraError(
+      "CHANNEL_FAILED",
+      "channels.telegram.enabled is true, but this build of Tessera has no Telegram adapter yet",
+      "set channels.telegram.enabled to false for now; the console works (tessera chat)",
+    );
+  }
+  if (config.channels.discord.enabled) {
+    throw new TesseraError(
+      "CHANNEL_FAILED",
+      "channels.discord.enabled is true, but this version of Tessera has no Discord adapter yet",
+      "set channels.discord.enabled to false for now; Telegram and the console work",
+    );
+  }
+  return adapters;
+}
+
+function missingToken(channel: string, key: string, envName: string, services: AgentServices): TesseraError {
+  return new TesseraError(
+    "CHANNEL_FAILED",
+    `channels.${channel}.enabled is true, but no bot token is set (${key} or ${envName})`,
+    `put ${envName}=<token> in ${services.paths.envPath}, or run \`tessera onboard\``,
+  );
+}
