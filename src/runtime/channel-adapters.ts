@@ -15,11 +15,8 @@ export async function channelAdapters(services: AgentServices): Promise<ChatAdap
   if (telegram.enabled) {
     const token = telegram.botToken || env.get("TELEGRAM_BOT_TOKEN")?.value;
     if (!token) throw missingToken("telegram", "channels.telegram.botToken", "TELEGRAM_BOT_TOKEN", services);
-    throw new TesseraError(
-      "CHANNEL_FAILED",
-      "channels.telegram.enabled is true, but this build of Tessera has no Telegram adapter yet",
-      "set channels.telegram.enabled to false for now; the console works (tessera chat)",
-    );
+    const { TelegramAdapter } = await import("../../adapters/telegram/index.js");
+    adapters.push(new TelegramAdapter({ token, apiRoot: telegram.apiRoot }));
   }
   if (config.channels.discord.enabled) {
     throw new TesseraError(

@@ -1,0 +1,100 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AuthStore } from "../../src/auth/auth-store.js";
+import {
+  type AnthropicFake,
+  anthropicReplies,
+  startAnthropicFake,
+} from "../fakes/anthropic-messages-server.js";
+import { startGateway } from "../support/run-gateway.js";
+import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
+
+const key = fakeSecret("sk-ant-api03-");
+const who = { actor: "cli:test", surface: "cli" };
+
+let anthropic: AnthropicFake;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  anthropic = await startAnthropicFake();
+});
+afterAll(() => anthropic.close());
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tessera-e2e-gateway-"));
+  anthropic.requests.length = 0;
+  anthropic.resetScript();
+  env = {
+    PATH: process.env.PATH,
+    HOME: join(dir, "home"),
+    TESSERA_STATE_DIR: join(dir, "state"),
+    TESSERA_PROVIDER_RETRIES: "0",
+    NO_COLOR: "1",
+  };
+  await mkdir(join(dir, "state"), { recursive: true });
+  await writeFile(
+    join(dir, "state", "config.json"),
+    JSON.stringify({ models: { providers: { anthropic: { baseUrl: anthropic.url } } } }),
+  );
+  await new AuthStore(join(dir, "state"), "main").upsertProfile(
+    "anthropic:default",
+    { type: "api_key", provider: "anthropic", key },
+    who,
+  );
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe("tessera gateway (console adapter in test mode)", () => {
+  it("starts, answers, logs JSON lines without secrets, and exits 0 on SIGTERM", async () => {
+    const gw = startGateway(env, ["--console"]);
+    await gw.waitForLog(/^ready$/);
+    gw.child.stdin.write("/model status\n");
+    await gw.waitForStdout(/Model status/);
+    gw.child.kill("SIGTERM");
+    expect(await gw.exited).toBe(0);
+    const messages = gw.logs().map((l) => l.msg);
+    expect(messages).toContain("starting");
+    expect(messages).toContain("console: console:local");
+    expect(messages.some((m) => /^stopping \(SIGTERM\)/.test(m))).toBe(true);
+    expect(messages.at(-1)).toBe("stopped");
+    expectNoSecretIn(gw.stdout + gw.stderr, [key]);
+  });
+
+  it("on SIGTERM delivers the answer in flight, then exits 0", async () => {
+    anthropic.nextReply(anthropicReplies.slow(1_500));
+    const gw = startGateway(env, ["--console"]);
+    await gw.waitForLog(/^ready$/);
+    gw.child.stdin.write("are you there?\n");
+    await anthropic.waitForRequests(1);
+    gw.child.kill("SIGTERM");
+    expect(await gw.exited).toBe(0);
+    expect(gw.stdout).toMatch(/are you there\?/);
+    expect(gw.logs().some((l) => /^stopping \(SIGTERM\); 1 answer\(s\) in flight/.test(l.msg))).toBe(true);
+  });
+
+  it("a second gateway on the same state dir exits 1 naming the first one's pid", async () => {
+    const first = startGateway(env, ["--console"]);
+    await first.waitForLog(/^ready$/);
+    const second = startGateway(env, ["--console"]);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr).toContain(`another tessera gateway (pid ${first.child.pid}) is already running`);
+    expect(second.stderr).toContain(`kill ${first.child.pid}`);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    // Its lock is released: a new gateway starts.
+    const third = startGateway(env, ["--console"]);
+    await third.waitForLog(/^ready$/);
+    third.child.kill("SIGINT");
+    expect(await third.exited).toBe(0);
+  });
+
+  it("with nothing enabled exits 1 and says how to enable a channel, and that tessera chat needs no token", async () => {
+    const gw = startGateway(env);
+    expect(await gw.exited).toBe(1);
+    expect(gw.stderr).toContain("error: no chat channel is enabled");
+    expect(gw.stderr).toMatch(/fix: .*channels\.telegram\.enabled.*tessera chat/);
+  });
+});
