@@ -1,0 +1,243 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { InlineKeyboardButton, Message, User } from "grammy/types";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AuthStore } from "../../src/auth/auth-store.js";
+import {
+  type AnthropicFake,
+  anthropicReplies,
+  credentialOf,
+  startAnthropicFake,
+} from "../fakes/anthropic-messages-server.js";
+import { startTelegramBotApiFake, type TelegramBotApiFake } from "../fakes/telegram-bot-api-server.js";
+import { type GatewayProcess, startGateway } from "../support/run-gateway.js";
+import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
+
+const defaultKey = fakeSecret("sk-ant-api03-");
+const workKey = fakeSecret("sk-ant-api03-");
+const who = { actor: "cli:test", surface: "cli" };
+const OWNER: User = { id: 4242, is_bot: false, first_name: "Olga", username: "olga" };
+const MEMBER: User = { id: 5151, is_bot: false, first_name: "Max" };
+const STRANGER: User = { id: 6666, is_bot: false, first_name: "Eve" };
+const GROUP = { id: -1001234, type: "supergroup" as const, title: "Team" };
+const FORUM = { id: -1005678, type: "supergroup" as const, title: "Forum", is_forum: true };
+
+let anthropic: AnthropicFake;
+let telegram: TelegramBotApiFake;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let gateway: GatewayProcess | undefined;
+
+beforeAll(async () => {
+  anthropic = await startAnthropicFake();
+});
+afterAll(() => anthropic.close());
+
+beforeEach(async () => {
+  // A token like any test secret, so the leak checks cover it too.
+  telegram = await startTelegramBotApiFake({ token: `7000000001:${fakeSecret("AA", 35)}` });
+  dir = await mkdtemp(join(tmpdir(), "tessera-e2e-telegram-"));
+  anthropic.requests.length = 0;
+  anthropic.resetScript();
+  anthropic.setReplyText((req) => {
+    const messages = (req.body?.messages ?? []) as { content: string }[];
+    return `echo: ${messages.at(-1)?.content ?? ""}`;
+  });
+  env = {
+    PATH: process.env.PATH,
+    HOME: join(dir, "home"),
+    TESSERA_STATE_DIR: join(dir, "state"),
+    TESSERA_PROVIDER_RETRIES: "0",
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    NO_COLOR: "1",
+  };
+  await mkdir(join(dir, "state"), { recursive: true });
+  await writeFile(
+    join(dir, "state", "config.json"),
+    JSON.stringify({
+      models: { providers: { anthropic: { baseUrl: anthropic.url } } },
+      access: { owners: [`telegram:${OWNER.id}`] },
+      channels: {
+        telegram: {
+          enabled: true,
+          apiRoot: telegram.url,
+          allowFrom: [String(MEMBER.id)],
+          groups: { policy: "allowlist", allow: [String(GROUP.id), String(FORUM.id)], requireMention: true },
+        },
+      },
+    }),
+  );
+  const store = new AuthStore(join(dir, "state"), "main");
+  await store.upsertProfile(
+    "anthropic:default",
+    { type: "api_key", provider: "anthropic", key: defaultKey },
+    who,
+  );
+  await store.upsertProfile("anthropic:work", { type: "api_key", provider: "anthropic", key: workKey }, who);
+  await store.setOrder("anthropic", ["anthropic:default", "anthropic:work"], who);
+});
+
+afterEach(async () => {
+  if (gateway && gateway.child.exitCode === null) {
+    gateway.child.kill("SIGTERM");
+    await gateway.exited;
+  }
+  if (gateway) expectNoSecretIn(gateway.stdout + gateway.stderr, [defaultKey, workKey, telegram.token]);
+  const requests = JSON.stringify(telegram.calls.map((c) => c.body));
+  expectNoSecretIn(requests, [defaultKey, workKey]);
+  gateway = undefined;
+  await telegram.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function startUp(): Promise<GatewayProcess> {
+  gateway = startGateway(env);
+  await gateway.waitForLog(/^ready$/);
+  await telegram.waitForPoll();
+  return gateway;
+}
+
+/** The next message the bot sends to `chatId` (optionally matching). */
+async function nextSent(chatId: number, match?: RegExp, timeoutMs = 10_000): Promise<Message> {
+  const call = await telegram.waitFor(
+    "sendMessage",
+    (body, call) =>
+      call.response?.status === 200 && body.chat_id === chatId && (!match || match.test(String(body.text))),
+    timeoutMs,
+  );
+  const result = call.response?.body as { result?: Message } | undefined;
+  return result!.result!;
+}
+
+function buttonsOf(message: Message): InlineKeyboardButton.CallbackButton[] {
+  const keyboard = (message.reply_markup?.inline_keyboard ?? []) as InlineKeyboardButton.CallbackButton[][];
+  return keyboard.flat();
+}
+
+describe("tessera gateway with Telegram", () => {
+  it("DM owner: /model picker, press a model then a credential, /model status shows the pin, the model is called with it", async () => {
+    await startUp();
+    expect(telegram.commands().map((c) => c.command)).toEqual(["model", "new", "whoami", "help"]);
+
+    telegram.sendText({ from: OWNER, text: "/model" });
+    const picker = await nextSent(OWNER.id, /Model:/);
+    const buttons = buttonsOf(picker);
+    expect(buttons.length).toBeGreaterThan(3);
+    for (const b of buttons) expect(Buffer.byteLength(b.callback_data)).toBeLessThanOrEqual(64);
+
+    const opus = buttons.find((b) => b.text === "opus")!;
+    telegram.pressButton({ from: OWNER, message_id: picker.message_id, data: opus.callback_data });
+    await telegram.waitFor("editMessageText", (b) => /now uses .*opus/.test(String(b.text)));
+    await telegram.waitFor("answerCallbackQuery");
+    const edited = telegram.sent(OWNER.id).find((m) => m.message_id === picker.message_id)!;
+    const work = buttonsOf(edited).find((b) => b.text === "anthropic:work")!;
+    expect(buttonsOf(edited).find((b) => b.text === "✓ opus")).toBeDefined();
+    telegram.pressButton({ from: OWNER, message_id: picker.message_id, data: work.callback_data });
+    await telegram.waitFor("editMessageText", (b) => /now use .*anthropic:work/.test(String(b.text)));
+
+    telegram.sendText({ from: OWNER, text: "/model status" });
+    const status = await nextSent(OWNER.id, /Model status/);
+    expect(status.text).toContain("anthropic/claude-opus-4-5");
+    expect(status.text).toMatch(/Pinned credential: anthropic:work/);
+
+    telegram.sendText({ from: OWNER, text: "hello there" });
+    const answer = await nextSent(OWNER.id, /echo: hello there/);
+    expect(answer.text).toBe("echo: hello there");
+    expect(anthropic.requests).toHaveLength(1);
+    expect(credentialOf(anthropic.requests[0]!)).toEqual({ kind: "x-api-key", value: workKey });
+    expect(anthropic.requests[0]!.body?.model).toBe("claude-opus-4-5");
+    expect(telegram.callsOf("sendChatAction").some((b) => b.action === "typing")).toBe(true);
+  });
+
+  it("groups: /model@bot list answered, other bots' commands and unaddressed text ignored, a forum topic has its own session", async () => {
+    await startUp();
+    const bot = telegram.bot.username;
+    telegram.sendText({ chat: GROUP, from: MEMBER, text: "/model@other_bot list" });
+    telegram.sendText({ chat: GROUP, from: MEMBER, text: "just chatting here" });
+    telegram.sendText({ chat: GROUP, from: MEMBER, text: `/model@${bot} list` });
+    const list = await nextSent(GROUP.id);
+    expect(list.text).toContain("Models you can pick");
+    // The first two were ignored: the list is the only answer and no model was called.
+    expect(telegram.callsOf("sendMessage").filter((b) => b.chat_id === GROUP.id)).toHaveLength(1);
+    expect(anthropic.requests).toHaveLength(0);
+
+    telegram.sendText({ chat: FORUM, from: OWNER, text: `/model@${bot} opus`, message_thread_id: 77 });
+    const pinned = await nextSent(FORUM.id, /now uses/);
+    expect((pinned as Message & { message_thread_id?: number }).message_thread_id).toBe(77);
+    telegram.sendText({ chat: FORUM, from: OWNER, text: `/model@${bot} status`, message_thread_id: 88 });
+    const other = await nextSent(FORUM.id, /Model status/);
+    expect(other.text).toMatch(/Model: sonnet · anthropic\/claude-sonnet-4-5 — the default/);
+  });
+
+  it("a stranger in a DM gets one refusal naming their id and no model call; a stranger pressing an owner's button is refused", async () => {
+    await startUp();
+    telegram.sendText({ from: STRANGER, text: "hi bot" });
+    const refusal = await nextSent(STRANGER.id);
+    expect(refusal.text).toContain(String(STRANGER.id));
+    telegram.sendText({ from: STRANGER, text: "hello??" });
+    telegram.sendText({ chat: GROUP, from: OWNER, text: "/model" });
+    const picker = await nextSent(GROUP.id, /Model:/);
+    const opus = buttonsOf(picker).find((b) => b.text === "opus")!;
+    telegram.pressButton({
+      chat: GROUP,
+      from: STRANGER,
+      message_id: picker.message_id,
+      data: opus.callback_data,
+    });
+    const answer = await telegram.waitFor("answerCallbackQuery");
+    expect(answer.body?.text).toMatch(/private/);
+    expect(answer.body?.show_alert).toBe(true);
+    expect(telegram.callsOf("editMessageText")).toHaveLength(0);
+    expect(telegram.callsOf("sendMessage").filter((b) => b.chat_id === STRANGER.id)).toHaveLength(1);
+    expect(anthropic.requests).toHaveLength(0);
+  });
+
+  it("a 5000-character answer arrives in parts within 4096, and <, >, & arrive escaped", async () => {
+    await startUp();
+    anthropic.nextReply(anthropicReplies.text(`${"word ".repeat(1000)}end`));
+    telegram.sendText({ from: OWNER, text: "long please" });
+    const first = await nextSent(OWNER.id);
+    const second = await nextSent(OWNER.id);
+    expect(first.text!.length).toBeLessThanOrEqual(4096);
+    expect(second.text).toMatch(/end$/);
+    expect(first.text!.length + second.text!.length).toBeGreaterThanOrEqual(5000);
+
+    telegram.sendText({ from: OWNER, text: "/model <b>&x" });
+    const call = await telegram.waitFor("sendMessage", (b) => String(b.text).includes("There is no model"));
+    expect(call.body?.parse_mode).toBe("HTML");
+    expect(String(call.body?.text)).toContain("&lt;b&gt;&amp;x");
+  });
+
+  it("429 with retry_after on sendMessage: retried, delivered once; a 502 burst on getUpdates: recovers", async () => {
+    await startUp();
+    telegram.failNext("sendMessage", { error_code: 429, retry_after: 1 });
+    telegram.sendText({ from: OWNER, text: "/help" });
+    await nextSent(OWNER.id, /Commands you can use/);
+    const attempts = telegram.calls.filter((c) => c.method === "sendMessage");
+    expect(attempts).toHaveLength(2);
+    expect(telegram.sent(OWNER.id).filter((m) => /Commands you can use/.test(m.text ?? ""))).toHaveLength(1);
+
+    telegram.failNext("getUpdates", { error_code: 502 }, 3);
+    telegram.sendText({ from: OWNER, text: "/whoami" });
+    await nextSent(OWNER.id, /4242/, 30_000);
+  });
+
+  it("SIGTERM while a model answers: the answer is delivered, then exit 0", async () => {
+    const gw = await startUp();
+    anthropic.nextReply(anthropicReplies.slow(1_500));
+    telegram.sendText({ from: OWNER, text: "take your time" });
+    await anthropic.waitForRequests(1);
+    gw.child.kill("SIGTERM");
+    await nextSent(OWNER.id, /echo: take your time/);
+    expect(await gw.exited).toBe(0);
+  });
+
+  it("401 at start: exit 1 with the fix", async () => {
+    telegram.setToken("7000000001:AAsomethingElseEntirely000000000000");
+    gateway = startGateway(env);
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.stderr).toMatch(/Telegram rejected the bot token/);
+    expect(gateway.stderr).toMatch(/TELEGRAM_BOT_TOKEN/);
+  });
+});
