@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { InlineKeyboardButton, Message, User } from "grammy/types";
@@ -239,5 +239,61 @@ describe("tessera gateway with Telegram", () => {
     expect(await gateway.exited).toBe(1);
     expect(gateway.stderr).toMatch(/Telegram rejected the bot token/);
     expect(gateway.stderr).toMatch(/TELEGRAM_BOT_TOKEN/);
+  });
+
+  it("streams a DM answer as message drafts, then sends the final message", async () => {
+    const streaming = await startAnthropicFake({
+      streamEventDelayMs: 150,
+      replyText: "one two three four five six seven eight nine ten",
+    });
+    try {
+      const config = JSON.parse(await readFile(join(dir, "state", "config.json"), "utf8"));
+      config.models.providers.anthropic.baseUrl = streaming.url;
+      await writeFile(join(dir, "state", "config.json"), JSON.stringify(config));
+      await startUp();
+      telegram.sendText({ from: OWNER, text: "count for me" });
+      const final = await nextSent(OWNER.id, /ten/);
+      expect(final.text).toBe("one two three four five six seven eight nine ten");
+      const drafts = telegram.callsOf("sendMessageDraft");
+      expect(drafts.length).toBeGreaterThan(0);
+      expect(drafts.every((d) => d.chat_id === OWNER.id && Number(d.draft_id) > 0)).toBe(true);
+      // Drafts grow with the answer and never run ahead of it.
+      expect(String(drafts.at(-1)?.text)).toMatch(/^one two/);
+    } finally {
+      await streaming.close();
+    }
+  });
+
+  it("resends as plain text when Telegram refuses the entities; edited messages are ignored; captions are read", async () => {
+    await startUp();
+    telegram.failNext("sendMessage", {
+      error_code: 400,
+      description: "Bad Request: can't parse entities: Unsupported start tag",
+      format: "json",
+    });
+    const helpUpdate = telegram.sendText({ from: OWNER, text: "/help" });
+    const plain = await nextSent(OWNER.id, /Commands you can use/);
+    const call = telegram.callsOf("sendMessage").at(-1)!;
+    expect(call.parse_mode).toBeUndefined();
+    expect(plain.text).not.toContain("**");
+
+    const typed = telegram.update(helpUpdate)!.message!.message_id;
+    const edited = telegram.editedMessage({ from: OWNER, message_id: typed, text: "/model list" });
+    expect(edited).toBeGreaterThan(0);
+    telegram.sendText({ from: OWNER, caption: "/whoami" });
+    await nextSent(OWNER.id, /4242/);
+    expect(telegram.callsOf("sendMessage").some((b) => /Models you can pick/.test(String(b.text)))).toBe(
+      false,
+    );
+  });
+
+  it("publishes the command menu only when it changed", async () => {
+    const first = await startUp();
+    expect(telegram.callsOf("setMyCommands")).toHaveLength(1);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    await startUp();
+    expect(telegram.callsOf("getMyCommands").length).toBeGreaterThanOrEqual(2);
+    expect(telegram.callsOf("setMyCommands")).toHaveLength(1);
   });
 });
