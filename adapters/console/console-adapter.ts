@@ -8,6 +8,7 @@ import type {
   Delivery,
   IncomingMessage,
 } from "../../src/router/index.js";
+import { completeLine } from "./completion.js";
 import { renderReply } from "./render.js";
 
 export interface ConsoleOptions {
@@ -22,6 +23,8 @@ export interface ConsoleOptions {
   banner?: string;
   /** Hands a message on and delivers its answer (`AdapterHost.dispatch`). */
   dispatch: (message: IncomingMessage, delivery: Delivery) => Promise<void>;
+  /** Tab completion at a terminal: the lines that could complete `line`. */
+  complete?: (line: string) => Promise<string[]>;
 }
 
 /** Longest number read as a button press; longer digit strings are ordinary messages. */
@@ -44,6 +47,16 @@ export async function runConsole(
     output: opts.interactive ? output : undefined,
     terminal: opts.interactive,
     crlfDelay: Number.POSITIVE_INFINITY,
+    ...(opts.interactive && opts.complete
+      ? {
+          completer: (line: string, done: (err: null, result: [string[], string]) => void) => {
+            opts.complete!(line).then(
+              (lines) => done(null, [lines, line]),
+              () => done(null, [[], line]),
+            );
+          },
+        }
+      : {}),
   });
   rl.on("SIGINT", () => rl.close());
   control.onReadline?.(rl);
@@ -67,15 +80,7 @@ export async function runConsole(
       source = "button";
       if (opts.interactive) output.write(`› ${pressed.action}\n`);
     }
-    const message: IncomingMessage = {
-      channel: "console",
-      chatId: "local",
-      chatType: "dm",
-      senderId: opts.userId,
-      text,
-      addressed: true,
-      source,
-    };
+    const message: IncomingMessage = { ...consoleSender(opts.userId), text, source };
     await opts.dispatch(message, {
       deliver: async (replies) => {
         buttons = [];
@@ -109,7 +114,11 @@ export class ConsoleAdapter implements ChatAdapter {
 
   async start(host: AdapterHost): Promise<AdapterIdentity> {
     runConsole(
-      { ...this.opts, dispatch: (message, delivery) => host.dispatch(message, delivery) },
+      {
+        ...this.opts,
+        dispatch: (message, delivery) => host.dispatch(message, delivery),
+        complete: (line) => completeLine(host, line, consoleSender(this.opts.userId)),
+      },
       {
         onReadline: (rl) => {
           this.closeInput = () => rl.close();
@@ -136,4 +145,9 @@ export class ConsoleAdapter implements ChatAdapter {
 function pressedButton(typed: string, buttons: Button[]): Button | undefined {
   if (buttons.length === 0 || typed.length > MAX_BUTTON_DIGITS || !/^\d+$/.test(typed)) return undefined;
   return buttons[Number(typed) - 1];
+}
+
+/** The console user as the router sees them: an owner in the one local DM. */
+function consoleSender(userId: string): IncomingMessage {
+  return { channel: "console", chatId: "local", chatType: "dm", senderId: userId, text: "", addressed: true };
 }
