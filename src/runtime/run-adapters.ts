@@ -36,6 +36,7 @@ export async function runAdapters(opts: RunAdaptersOptions): Promise<number> {
   const stopped = new Promise<string>((resolve) => {
     stopRequested = resolve;
   });
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       log.warn(`second ${signal}: exiting now without waiting for answers in flight`);
@@ -43,7 +44,6 @@ export async function runAdapters(opts: RunAdaptersOptions): Promise<number> {
     }
     stopRequested(signal);
   };
-  let stopping = false;
   if (opts.signals !== false) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

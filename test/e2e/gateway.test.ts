@@ -75,6 +75,20 @@ describe("tessera gateway (console adapter in test mode)", () => {
     expect(gw.logs().some((l) => /^stopping \(SIGTERM\); 1 answer\(s\) in flight/.test(l.msg))).toBe(true);
   });
 
+  it("a second signal during shutdown exits at once", async () => {
+    anthropic.nextReply(anthropicReplies.hang());
+    const gw = startGateway(env, ["--console"]);
+    await gw.waitForLog(/^ready$/);
+    gw.child.stdin.write("never answered\n");
+    await anthropic.waitForRequests(1);
+    gw.child.kill("SIGTERM");
+    await gw.waitForLog(/^stopping/);
+    gw.child.kill("SIGTERM");
+    // Well inside the 10 s grace period the first signal would have waited.
+    expect(await gw.exited).toBe(143);
+    expect(gw.logs().some((l) => /^second SIGTERM: exiting now/.test(l.msg))).toBe(true);
+  });
+
   it("a second gateway on the same state dir exits 1 naming the first one's pid", async () => {
     const first = startGateway(env, ["--console"]);
     await first.waitForLog(/^ready$/);
