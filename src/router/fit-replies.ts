@@ -34,7 +34,7 @@ export function fitReplies(
 ): Reply[] {
   return replies.flatMap((reply) => {
     const text = reply.text.trim() === "" ? "(no text)" : reply.text;
-    const parts = reply.notice ? [cutChars(text, limits.noticeChars)] : splitText(text, limits.textChars);
+    const parts = reply.notice ? [cutUnits(text, limits.noticeChars)] : splitText(text, limits.textChars);
     const controls = fitControls(reply, limits, opts);
     return parts.map((part, i) => {
       const out: Reply = { text: part };
@@ -67,7 +67,10 @@ export function splitText(text: string, limit = REPLY_TEXT_LIMIT): string[] {
       at = cutIndex(rest, limit);
       next = at;
     }
-    parts.push(rest.slice(0, at).trimEnd() || rest.slice(0, at));
+    // A piece of only whitespace (a long run of blanks cut at the limit) is dropped: platforms refuse
+    // a message that is empty once trimmed (found by test/router/platform-fit.property.test.ts).
+    const piece = rest.slice(0, at).trimEnd();
+    if (piece.trim() !== "") parts.push(piece);
     rest = rest.slice(next).replace(/^\n+/, "");
   }
   if (rest.trim() !== "" || parts.length === 0) parts.push(rest);
@@ -163,6 +166,15 @@ function pagesWith(current: number[], i: number, page: number): Record<string, n
 function cutChars(text: string, max: number): string {
   const chars = [...text];
   return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join("")}…` : text;
+}
+
+/**
+ * `text` cut to `max` UTF-16 units with `…`, never inside a surrogate pair. Notices are counted like
+ * message text (the platforms count UTF-16 units): cutting them by code points let a notice of emoji
+ * reach twice `noticeChars` (found by test/router/platform-fit.property.test.ts).
+ */
+function cutUnits(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, cutIndex(text, Math.max(1, max - 1)))}…` : text;
 }
 
 /** A cut at or below `limit` that does not split a surrogate pair. */
