@@ -79,9 +79,25 @@ export class ActionTokens {
     if (!entry || entry.expiresAt - now < this.ttlMs / 2) {
       const fresh = { target, expiresAt: now + this.ttlMs };
       this.pending.set(token, fresh);
-      this.known.set(token, fresh);
+      this.remember(token, fresh);
     }
     return token;
+  }
+
+  /**
+   * Keeps `known` as bounded as the file: the oldest handed out go first, never one not yet written
+   * (`lookup` reads only `known` and the file). Before, `known` grew with every distinct action a
+   * process handed out — and people choose actions (`/model sonet@<anything>` offers a button per
+   * suggestion) — while tokens already dropped from the file kept working in the process that wrote
+   * them (test/router/action-tokens.test.ts, "bounded in the process too").
+   */
+  private remember(token: string, entry: TokenEntry): void {
+    this.known.delete(token);
+    this.known.set(token, entry);
+    for (const id of this.known.keys()) {
+      if (this.known.size <= this.maxEntries) break;
+      if (!this.pending.has(id)) this.known.delete(id);
+    }
   }
 
   /** Writes the tokens handed out since the last flush (one locked write, or none). */
@@ -111,10 +127,8 @@ export class ActionTokens {
     let entry = this.known.get(token);
     if (!entry) {
       const data = await this.file.read();
-      for (const [id, stored] of Object.entries(data.tokens)) {
-        if (!this.known.has(id)) this.known.set(id, stored);
-      }
-      if (this.known.size > this.maxEntries) this.known.clear();
+      const stored = Object.entries(data.tokens).sort(([, a], [, b]) => a.expiresAt - b.expiresAt);
+      for (const [id, found] of stored) if (!this.known.has(id)) this.remember(id, found);
       entry = data.tokens[token];
     }
     if (!entry) return { kind: "unknown" };
