@@ -13,6 +13,8 @@ import { isReservedWord, modelLabel } from "./model-input.js";
 
 /** `/model status` lists at most this many problems (the CLI shows them all). */
 const MAX_PROBLEMS = 8;
+/** …and at most this many candidates per provider, so a store with hundreds stays one message. */
+const MAX_CANDIDATES = 10;
 
 interface SessionView {
   entry: SessionEntry | undefined;
@@ -218,14 +220,22 @@ function providerBlock(p: ProviderStatus, isCurrent: boolean, isOwner: boolean):
     return lines;
   }
   lines.push(`Order: ${ORDER_TEXT[p.orderSource]}`);
-  p.profiles.forEach((c, i) => {
+  // The next candidate is always shown, even when it sits beyond the cut.
+  const shown = p.profiles.filter((c, i) => i < MAX_CANDIDATES || c.next);
+  for (const c of shown) {
     const detail = c.state !== "ok" || c.expires ? ` (${escapeMarkup(c.reason)})` : "";
     lines.push(
-      `${i + 1}. ${code(c.id)} · ${c.type} · ${c.state}${detail} · ${c.fingerprint} · ${escapeMarkup(c.source)}${c.next ? ` · ${bold("next")}` : ""}`,
+      `${p.profiles.indexOf(c) + 1}. ${code(c.id)} · ${c.type} · ${c.state}${detail} · ${c.fingerprint} · ${escapeMarkup(c.source)}${c.next ? ` · ${bold("next")}` : ""}`,
     );
-  });
+  }
+  if (shown.length < p.profiles.length) {
+    lines.push(`… and ${p.profiles.length - shown.length} more: ${code("tessera models status")}`);
+  }
   lines.push(`Next: ${p.next ? code(p.next) : "none"} — ${escapeMarkup(p.nextReason)}`);
-  for (const x of p.excluded) lines.push(`Not used: ${code(x.id)} — ${escapeMarkup(x.reason)}`);
+  for (const x of p.excluded.slice(0, MAX_CANDIDATES))
+    lines.push(`Not used: ${code(x.id)} — ${escapeMarkup(x.reason)}`);
+  if (p.excluded.length > MAX_CANDIDATES)
+    lines.push(`… and ${p.excluded.length - MAX_CANDIDATES} more not used: ${code("tessera models status")}`);
   return lines;
 }
 

@@ -408,3 +408,24 @@ describe("/model with a restricted config", () => {
     expect((await fx.pins(CONSOLE_KEY)).model).toBeUndefined();
   });
 });
+
+describe("/model status with many credentials", () => {
+  it("lists at most 10 candidates per provider, always the next one, and points to the CLI for the rest", async () => {
+    const profiles = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [
+        `anthropic:p${String(i).padStart(2, "0")}`,
+        apiKeyFor("anthropic"),
+      ]),
+    );
+    const fx = await chatFixture({ profiles });
+    try {
+      const [reply] = await fx.send("/model status");
+      const lines = reply!.text.split("\n").filter((l) => /^\d+\. `anthropic:p/.test(l));
+      expect(lines).toHaveLength(10);
+      expect(reply!.text).toContain("… and 20 more: `tessera models status`");
+      expect(reply!.text).toMatch(/\*\*next\*\*/);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});

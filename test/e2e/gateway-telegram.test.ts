@@ -21,7 +21,7 @@ const OWNER: User = { id: 4242, is_bot: false, first_name: "Olga", username: "ol
 const MEMBER: User = { id: 5151, is_bot: false, first_name: "Max" };
 const STRANGER: User = { id: 6666, is_bot: false, first_name: "Eve" };
 const GROUP = { id: -1001234, type: "supergroup" as const, title: "Team" };
-const FORUM = { id: -1005678, type: "supergroup" as const, title: "Forum", is_forum: true };
+const FORUM = { id: -1005678, type: "supergroup" as const, title: "Forum", is_forum: true as const };
 
 let anthropic: AnthropicFake;
 let telegram: TelegramBotApiFake;
