@@ -26,6 +26,8 @@ const TELEGRAM_API_ROOT = "https://api.telegram.org";
 const TYPING_EVERY_MS = 4_500;
 /** Updates the bot asks for; everything else (edits, reactions, joins) never reaches it. */
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
+const UNREACHABLE_FIX =
+  "check this host's network connection, or channels.telegram.apiRoot if you run your own Bot API server";
 const BOT_TOKEN_FIX =
   "set the token @BotFather gave you (/mybots → your bot → API Token) as TELEGRAM_BOT_TOKEN in <state dir>/.env or as channels.telegram.botToken";
 
@@ -57,7 +59,6 @@ export class TelegramAdapter implements ChatAdapter {
       import("@grammyjs/auto-retry"),
     ]);
     const bot = new Bot(this.opts.token, { client: { apiRoot: this.apiRoot } });
-    bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
     bot.api.config.use(pollingLog(host));
     // grammY's default handler prints the whole context, bot token included: never let it run.
     bot.catch((err) => host.log.error(`handling a Telegram update failed: ${describe(err.error)}`));
@@ -65,11 +66,29 @@ export class TelegramAdapter implements ChatAdapter {
     bot.on("callback_query:data", (ctx) => this.onButton(ctx));
 
     try {
-      await bot.init();
+      // One plain try first: a wrong token fails now, with its fix. An unreachable Bot API is said
+      // once, then grammY keeps trying with backoff (a host whose network comes up after the
+      // gateway, at boot) until it answers or a signal stops the gateway.
+      bot.botInfo = await bot.api.getMe().catch(async (err) => {
+        const { HttpError } = await import("grammy");
+        if (!(err instanceof HttpError)) throw err;
+        host.log.warn(
+          `cannot reach the Telegram Bot API at ${this.apiRoot} (${err.message}); retrying until it answers`,
+          { fix: UNREACHABLE_FIX },
+        );
+        await bot.init();
+        return bot.botInfo;
+      });
       await bot.api.deleteWebhook();
     } catch (err) {
       throw await startError(err, this.apiRoot);
     }
+    // From here on, sends retry 429 (after retry_after) and 5xx/network errors with backoff. Not
+    // getUpdates: the runner retries polling itself, and its failures must reach `pollingLog`.
+    const retry = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 });
+    bot.api.config.use((prev, method, payload, signal) =>
+      method === "getUpdates" ? prev(method, payload, signal) : retry(prev, method, payload, signal),
+    );
     try {
       const written = await syncBotCommands(bot.api, host.commands, host.owners);
       if (written > 0) host.log.info(`command menu updated (${written} scope(s))`);
@@ -266,7 +285,7 @@ async function startError(err: unknown, apiRoot: string): Promise<TesseraError> 
     return new TesseraError(
       "CHANNEL_FAILED",
       `cannot reach the Telegram Bot API at ${apiRoot}: ${err.message}`,
-      "check this host's network connection, or channels.telegram.apiRoot if you run your own Bot API server",
+      UNREACHABLE_FIX,
     );
   }
   return new TesseraError(

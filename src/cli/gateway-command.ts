@@ -6,7 +6,7 @@ import { TesseraError } from "../errors.js";
 import type { ChatAdapter } from "../router/adapter.js";
 import { channelAdapters } from "../runtime/channel-adapters.js";
 import { ChatRuntime, SHUTDOWN_NOTICE } from "../runtime/chat-runtime.js";
-import { takeOwnerNotices } from "../runtime/expiry-notices.js";
+import { credentialProblems } from "../runtime/expiry-notices.js";
 import { acquireGatewayLock } from "../runtime/gateway-lock.js";
 import { createGatewayLog, type LogLevel } from "../runtime/gateway-log.js";
 import { runAdapters } from "../runtime/run-adapters.js";
@@ -18,6 +18,9 @@ export interface GatewayFlags {
   logLevel: LogLevel;
   console?: boolean;
 }
+
+/** After shutdown, the longest a stray timer of a platform library may keep the process alive. */
+const EXIT_GRACE_MS = 2_000;
 
 /** How often the logger's list of secrets to redact is re-read (credentials added while running). */
 const SECRETS_REFRESH_MS = 30_000;
@@ -38,17 +41,16 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): P
     secrets: () => secrets.list,
   });
   const adapters: ChatAdapter[] = await channelAdapters(services);
-  if (flags.console) {
-    adapters.push(
-      new ConsoleAdapter({
+  const consoleAdapter = flags.console
+    ? new ConsoleAdapter({
         input: ctx.stdin,
         output: ctx.stdout,
         interactive: Boolean(ctx.stdin.isTTY && ctx.stdout.isTTY),
         color: ctx.color,
         userId: "local",
-      }),
-    );
-  }
+      })
+    : undefined;
+  if (consoleAdapter) adapters.push(consoleAdapter);
   if (adapters.length === 0) throw nothingEnabled(services);
 
   const lock = await acquireGatewayLock(services.paths.stateDir);
@@ -65,17 +67,24 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): P
     if (synced.claudeCode.status === "error") {
       log.warn(`Claude Code sync skipped: ${synced.claudeCode.message}`, { fix: synced.claudeCode.hint });
     }
-    for (const notice of await takeOwnerNotices(services).catch(() => [])) log.warn(notice);
+    // Logged for the operator, not claimed: owners still get each notice in chat on their next message.
+    const problems = await credentialProblems(services).catch(() => undefined);
+    for (const problem of problems?.current.values() ?? []) log.warn(`credential problem: ${problem}`);
     const runtime = new ChatRuntime({ services, log, cutOffNotice: SHUTDOWN_NOTICE });
     return await runAdapters({
       runtime,
       adapters,
       log,
-      onReady: () => log.info("ready", { pid: process.pid }),
+      onReady: () => log.info("ready"),
+      // With only the console, the end of its input ends the gateway (nothing else would keep it up).
+      until: adapters.length === 1 && consoleAdapter ? consoleAdapter.ended : undefined,
     });
   } finally {
     clearInterval(refresher);
     await lock.release();
+    // A platform library may still hold a timer (a retry's wait, a reconnect); the gateway has shut
+    // down, so it must not keep the process alive. Unref'd: a clean exit happens sooner by itself.
+    setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
   }
 }
 

@@ -1,7 +1,7 @@
-import { readFile, rm } from "node:fs/promises";
+import { chmod, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { TesseraError } from "../errors.js";
-import { ensurePrivateDir, writeFileAtomic } from "../files/atomic-write.js";
+import { DIR_MODE, ensurePrivateDir, writeFileAtomic } from "../files/atomic-write.js";
 
 /** Held while a gateway runs: `<state>/gateway.lock` (a proper-lockfile lock directory). */
 const LOCK_NAME = "gateway";
@@ -42,6 +42,8 @@ export async function acquireGatewayLock(stateDir: string): Promise<GatewayLock>
       throw runningError(stateDir, holder);
     }
   }
+  // proper-lockfile makes its directory with the default mode; state dirs are 0700.
+  await chmod(`${target}.lock`, DIR_MODE).catch(() => {});
   await writeFileAtomic(pidPath, `${JSON.stringify({ pid: process.pid, startedAt: Date.now() })}\n`);
   let released = false;
   return {

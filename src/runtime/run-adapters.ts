@@ -51,7 +51,7 @@ export async function runAdapters(opts: RunAdaptersOptions): Promise<number> {
   void opts.until?.then(() => stopRequested("end of input"));
 
   try {
-    const started = await Promise.allSettled(
+    const starting = Promise.allSettled(
       adapters.map((adapter) =>
         adapter.start(
           runtime.hostFor(adapter.channel, log.child(adapter.channel), (error) => {
@@ -62,22 +62,24 @@ export async function runAdapters(opts: RunAdaptersOptions): Promise<number> {
         ),
       ),
     );
-    const failed = started.flatMap((r, i) => (r.status === "rejected" ? [{ r, adapter: adapters[i]! }] : []));
-    if (failed.length > 0) {
-      for (const { r, adapter } of failed) {
-        const error = (r as PromiseRejectedResult).reason;
-        failure ??= error instanceof Error ? error : new Error(String(error));
-        log.error(`${adapter.channel} could not start: ${describe(error)}`, hintOf(error));
+    // A signal while an adapter is still connecting (an unreachable platform) stops at once.
+    const first = await Promise.race([starting, stopped]);
+    if (Array.isArray(first)) {
+      const failed = first.flatMap((r, i) => (r.status === "rejected" ? [{ r, adapter: adapters[i]! }] : []));
+      if (failed.length > 0) {
+        for (const { r, adapter } of failed) {
+          const error = (r as PromiseRejectedResult).reason;
+          failure ??= error instanceof Error ? error : new Error(String(error));
+          log.error(`${adapter.channel} could not start: ${describe(error)}`, hintOf(error));
+        }
+        stopRequested("start-up failed");
+      } else {
+        const identities = first.map((r) => (r as PromiseFulfilledResult<AdapterIdentity>).value);
+        for (const id of identities) {
+          log.info(`${id.channel}: ${id.name}${id.id ? ` (id ${id.id})` : ""}${id.detail ? ` ${id.detail}` : ""}`);
+        }
+        opts.onReady?.(identities);
       }
-      stopRequested("start-up failed");
-    } else {
-      const identities = started.map((r) => (r as PromiseFulfilledResult<AdapterIdentity>).value);
-      for (const id of identities) {
-        log.info(
-          `${id.channel}: ${id.name}${id.id ? ` (id ${id.id})` : ""}${id.detail ? ` ${id.detail}` : ""}`,
-        );
-      }
-      opts.onReady?.(identities);
     }
 
     const reason = await stopped;

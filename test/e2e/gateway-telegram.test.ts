@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { InlineKeyboardButton, Message, User } from "grammy/types";
@@ -218,9 +220,18 @@ describe("tessera gateway with Telegram", () => {
     expect(attempts).toHaveLength(2);
     expect(telegram.sent(OWNER.id).filter((m) => /Commands you can use/.test(m.text ?? ""))).toHaveLength(1);
 
+    // The poll being held answers the next update; the three after it fail.
     telegram.failNext("getUpdates", { error_code: 502 }, 3);
     telegram.sendText({ from: OWNER, text: "/whoami" });
-    await nextSent(OWNER.id, /4242/, 30_000);
+    await nextSent(OWNER.id, /4242/);
+    await gateway!.waitForLog(/^polling Telegram failed/, 30_000);
+    // A poll that works again returns with the next update (or after its 30 s timeout).
+    telegram.sendText({ from: OWNER, text: "/new" });
+    await nextSent(OWNER.id, /new conversation/, 30_000);
+    await gateway!.waitForLog(/^reconnected to Telegram; polling again$/);
+    // One line when polling breaks and one when it is back, not one per retry.
+    const logged = gateway!.logs().map((l) => l.msg);
+    expect(logged.filter((m) => /^polling Telegram failed/.test(m))).toHaveLength(1);
   });
 
   it("SIGTERM while a model answers: the answer is delivered, then exit 0", async () => {
@@ -231,6 +242,22 @@ describe("tessera gateway with Telegram", () => {
     gw.child.kill("SIGTERM");
     await nextSent(OWNER.id, /echo: take your time/);
     expect(await gw.exited).toBe(0);
+  });
+
+  it("an unreachable Bot API at start is logged with the fix and retried; a signal while connecting stops at once", async () => {
+    const config = JSON.parse(await readFile(join(dir, "state", "config.json"), "utf8"));
+    const closed = await startTelegramBotApiFake();
+    config.channels.telegram.apiRoot = closed.url;
+    await closed.close();
+    await writeFile(join(dir, "state", "config.json"), JSON.stringify(config));
+    gateway = startGateway(env);
+    await gateway.waitForLog(/^cannot reach the Telegram Bot API at http:\/\/127\.0\.0\.1:\d+ .*retrying/);
+    expect(gateway.logs().find((l) => /^cannot reach/.test(l.msg))?.fix).toMatch(
+      /channels\.telegram\.apiRoot/,
+    );
+    gateway.child.kill("SIGTERM");
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.logs().some((l) => /^stopping \(SIGTERM\)/.test(l.msg))).toBe(true);
   });
 
   it("401 at start: exit 1 with the fix", async () => {

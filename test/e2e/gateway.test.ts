@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -73,6 +74,22 @@ describe("tessera gateway (console adapter in test mode)", () => {
     expect(await gw.exited).toBe(0);
     expect(gw.stdout).toMatch(/are you there\?/);
     expect(gw.logs().some((l) => /^stopping \(SIGTERM\); 1 answer\(s\) in flight/.test(l.msg))).toBe(true);
+  });
+
+  it("with only the console, the end of its input stops the gateway cleanly", async () => {
+    const gw = startGateway(env, ["--console"]);
+    await gw.waitForLog(/^ready$/);
+    const lockMode = (await stat(join(dir, "state", "gateway.lock"))).mode & 0o777;
+    expect(lockMode).toBe(0o700);
+    expect(existsSync(join(dir, "state", "gateway.pid"))).toBe(true);
+    gw.child.stdin.end("/help\n");
+    expect(await gw.exited).toBe(0);
+    expect(gw.stdout).toContain("Commands you can use here");
+    const messages = gw.logs().map((l) => l.msg);
+    expect(messages).toContain("stopping (end of input); 0 answer(s) in flight");
+    expect(messages.at(-1)).toBe("stopped");
+    expect(existsSync(join(dir, "state", "gateway.pid"))).toBe(false);
+    expect(existsSync(join(dir, "state", "gateway.lock"))).toBe(false);
   });
 
   it("a second signal during shutdown exits at once", async () => {
