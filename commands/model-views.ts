@@ -67,10 +67,12 @@ export async function pickerReply(ctx: CommandContext): Promise<Reply> {
       });
     if (options.length) menus.push({ placeholder: `Pin a credential for ${current.provider}`, options });
   }
+  // Ephemeral where the platform can (a Discord slash command): the picker is for whoever asked.
   return {
     text: lines.join("\n"),
     menus,
     buttons: [[{ label: "Reset to defaults", action: "/model reset" }]],
+    ephemeral: true,
   };
 }
 

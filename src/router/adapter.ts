@@ -48,6 +48,11 @@ export interface MenuCommand {
   args: CommandArg[];
   /** Only owners may run it: list it in owner-scoped menus only. */
   ownersOnly: boolean;
+  /**
+   * The text a native invocation stands for (Discord `/model model:opus profile:anthropic:work` →
+   * `/model opus@anthropic:work`), so native commands go through the same parser as typed ones.
+   */
+  toText(values: Record<string, string | undefined>): string;
 }
 
 /** Structured log lines; the host's logger redacts known secrets from every line. */

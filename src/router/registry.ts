@@ -144,6 +144,12 @@ export class CommandRegistry {
         description: d.description,
         args: d.args ?? [],
         ownersOnly: d.access === "owners",
+        toText: (values: Record<string, string | undefined>) => {
+          const args = d.formatArgs
+            ? d.formatArgs(values)
+            : (d.args ?? []).map((a) => values[a.name] ?? "").join(" ");
+          return `/${d.name} ${args}`.trim();
+        },
       }));
   }
 

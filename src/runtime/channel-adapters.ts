@@ -18,11 +18,18 @@ export async function channelAdapters(services: AgentServices): Promise<ChatAdap
     const { TelegramAdapter } = await import("../../adapters/telegram/index.js");
     adapters.push(new TelegramAdapter({ token, apiRoot: telegram.apiRoot }));
   }
-  if (config.channels.discord.enabled) {
-    throw new TesseraError(
-      "CHANNEL_FAILED",
-      "channels.discord.enabled is true, but this version of Tessera has no Discord adapter yet",
-      "set channels.discord.enabled to false for now; Telegram and the console work",
+  const discord = config.channels.discord;
+  if (discord.enabled) {
+    const token = discord.token || env.get("DISCORD_BOT_TOKEN")?.value;
+    if (!token) throw missingToken("discord", "channels.discord.token", "DISCORD_BOT_TOKEN", services);
+    const { DiscordAdapter } = await import("../../adapters/discord/index.js");
+    adapters.push(
+      new DiscordAdapter({
+        token,
+        apiBase: discord.apiBase,
+        commands: discord.commands,
+        guilds: discord.guilds,
+      }),
     );
   }
   return adapters;

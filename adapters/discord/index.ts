@@ -1,0 +1,4 @@
+/**
+ * The Discord adapter (discord.js). The gateway imports it only when `channels.discord.enabled` is on.
+ */
+export { DiscordAdapter, type DiscordAdapterOptions } from "./discord-adapter.js";
