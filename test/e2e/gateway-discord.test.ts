@@ -1,9 +1,6 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import type { APIMessage, APIStringSelectComponent } from "discord.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AuthStore } from "../../src/auth/auth-store.js";
 import {
   type AnthropicFake,
   anthropicReplies,
@@ -17,12 +14,10 @@ import {
   type DiscordFake,
   startDiscordFake,
 } from "../fakes/discord-server.js";
+import { type GatewayState, gatewayState, stopGateway } from "../support/gateway-state.js";
 import { type GatewayProcess, startGateway } from "../support/run-gateway.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
-const defaultKey = fakeSecret("sk-ant-api03-");
-const workKey = fakeSecret("sk-ant-api03-");
-const who = { actor: "cli:test", surface: "cli" };
 const OWNER = DEFAULT_DISCORD_USER;
 const MEMBER = { id: "1300000000000000002", username: "max" };
 const STRANGER = { id: "1300000000000000003", username: "eve" };
@@ -31,6 +26,7 @@ const GUILD_ID = DEFAULT_GUILD.id;
 let anthropic: AnthropicFake;
 let discord: DiscordFake;
 let token: string;
+let state: GatewayState;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let gateway: GatewayProcess | undefined;
@@ -45,56 +41,29 @@ beforeEach(async () => {
   discord = await startDiscordFake({ token });
   discord.user(MEMBER);
   discord.user(STRANGER);
-  dir = await mkdtemp(join(tmpdir(), "tessera-e2e-discord-"));
-  anthropic.requests.length = 0;
-  anthropic.resetScript();
-  anthropic.setReplyText((req) => {
-    const messages = (req.body?.messages ?? []) as { content: string }[];
-    return `echo: ${messages.at(-1)?.content ?? ""}`;
-  });
-  env = {
-    PATH: process.env.PATH,
-    HOME: join(dir, "home"),
-    TESSERA_STATE_DIR: join(dir, "state"),
-    TESSERA_PROVIDER_RETRIES: "0",
-    DISCORD_BOT_TOKEN: token,
-    NO_COLOR: "1",
-  };
-  await mkdir(join(dir, "state"), { recursive: true });
+  state = await gatewayState("discord", anthropic, {}, { DISCORD_BOT_TOKEN: token });
+  ({ dir, env } = state);
   await writeConfig({});
-  const store = new AuthStore(join(dir, "state"), "main");
-  await store.upsertProfile(
-    "anthropic:default",
-    { type: "api_key", provider: "anthropic", key: defaultKey },
-    who,
-  );
-  await store.upsertProfile("anthropic:work", { type: "api_key", provider: "anthropic", key: workKey }, who);
-  await store.setOrder("anthropic", ["anthropic:default", "anthropic:work"], who);
 });
 
 afterEach(async () => {
-  if (gateway && gateway.child.exitCode === null) {
-    gateway.child.kill("SIGTERM");
-    await gateway.exited;
-  }
-  if (gateway) expectNoSecretIn(gateway.stdout + gateway.stderr, [defaultKey, workKey, token]);
-  expectNoSecretIn(JSON.stringify(discord.requests.map((r) => r.body)), [defaultKey, workKey, token]);
+  await stopGateway(gateway);
+  const secrets = [state.keys.default, state.keys.work, token];
+  if (gateway) expectNoSecretIn(gateway.stdout + gateway.stderr, secrets);
+  expectNoSecretIn(JSON.stringify(discord.requests.map((r) => r.body)), secrets);
   gateway = undefined;
   await discord.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function writeConfig(discordOverrides: Record<string, unknown>): Promise<void> {
-  await writeFile(
-    join(dir, "state", "config.json"),
-    JSON.stringify({
-      models: { providers: { anthropic: { baseUrl: anthropic.url } } },
-      access: { owners: [`discord:${OWNER.id}`] },
-      channels: {
-        discord: { enabled: true, apiBase: discord.apiBase, allowFrom: [MEMBER.id], ...discordOverrides },
-      },
-    }),
-  );
+/** The config of these tests, with `discordOverrides` in `channels.discord`. */
+function writeConfig(discordOverrides: Record<string, unknown>): Promise<void> {
+  return state.writeConfig({
+    access: { owners: [`discord:${OWNER.id}`] },
+    channels: {
+      discord: { enabled: true, apiBase: discord.apiBase, allowFrom: [MEMBER.id], ...discordOverrides },
+    },
+  });
 }
 
 async function startUp(): Promise<GatewayProcess> {
@@ -164,7 +133,7 @@ describe("tessera gateway with Discord", () => {
     discord.sendMessage({ content: "hello model", channel: DEFAULT_CHANNEL_ID, mentionBot: true });
     const answer = await nextPost(DEFAULT_CHANNEL_ID, /echo:/);
     expect(answer.content).toContain("hello model");
-    expect(credentialOf(anthropic.requests[0]!)).toEqual({ kind: "x-api-key", value: workKey });
+    expect(credentialOf(anthropic.requests[0]!)).toEqual({ kind: "x-api-key", value: state.keys.work });
     expect(anthropic.requests[0]!.body?.model).toBe("claude-opus-4-5");
     // Nothing the bot says can ping anyone.
     const posted = discord.requests.filter((r) => r.method === "POST" && /\/messages$/.test(r.path));

@@ -1,11 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { InlineKeyboardButton, Message, User } from "grammy/types";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AuthStore } from "../../src/auth/auth-store.js";
 import {
   type AnthropicFake,
   anthropicReplies,
@@ -13,12 +9,10 @@ import {
   startAnthropicFake,
 } from "../fakes/anthropic-messages-server.js";
 import { startTelegramBotApiFake, type TelegramBotApiFake } from "../fakes/telegram-bot-api-server.js";
+import { type GatewayState, gatewayState, stopGateway } from "../support/gateway-state.js";
 import { type GatewayProcess, startGateway } from "../support/run-gateway.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
-const defaultKey = fakeSecret("sk-ant-api03-");
-const workKey = fakeSecret("sk-ant-api03-");
-const who = { actor: "cli:test", surface: "cli" };
 const OWNER: User = { id: 4242, is_bot: false, first_name: "Olga", username: "olga" };
 const MEMBER: User = { id: 5151, is_bot: false, first_name: "Max" };
 const STRANGER: User = { id: 6666, is_bot: false, first_name: "Eve" };
@@ -27,6 +21,7 @@ const FORUM = { id: -1005678, type: "supergroup" as const, title: "Forum", is_fo
 
 let anthropic: AnthropicFake;
 let telegram: TelegramBotApiFake;
+let state: GatewayState;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let gateway: GatewayProcess | undefined;
@@ -39,26 +34,10 @@ afterAll(() => anthropic.close());
 beforeEach(async () => {
   // A token like any test secret, so the leak checks cover it too.
   telegram = await startTelegramBotApiFake({ token: `7000000001:${fakeSecret("AA", 35)}` });
-  dir = await mkdtemp(join(tmpdir(), "tessera-e2e-telegram-"));
-  anthropic.requests.length = 0;
-  anthropic.resetScript();
-  anthropic.setReplyText((req) => {
-    const messages = (req.body?.messages ?? []) as { content: string }[];
-    return `echo: ${messages.at(-1)?.content ?? ""}`;
-  });
-  env = {
-    PATH: process.env.PATH,
-    HOME: join(dir, "home"),
-    TESSERA_STATE_DIR: join(dir, "state"),
-    TESSERA_PROVIDER_RETRIES: "0",
-    TELEGRAM_BOT_TOKEN: telegram.token,
-    NO_COLOR: "1",
-  };
-  await mkdir(join(dir, "state"), { recursive: true });
-  await writeFile(
-    join(dir, "state", "config.json"),
-    JSON.stringify({
-      models: { providers: { anthropic: { baseUrl: anthropic.url } } },
+  state = await gatewayState(
+    "telegram",
+    anthropic,
+    {
       access: { owners: [`telegram:${OWNER.id}`] },
       channels: {
         telegram: {
@@ -68,26 +47,17 @@ beforeEach(async () => {
           groups: { policy: "allowlist", allow: [String(GROUP.id), String(FORUM.id)], requireMention: true },
         },
       },
-    }),
+    },
+    { TELEGRAM_BOT_TOKEN: telegram.token },
   );
-  const store = new AuthStore(join(dir, "state"), "main");
-  await store.upsertProfile(
-    "anthropic:default",
-    { type: "api_key", provider: "anthropic", key: defaultKey },
-    who,
-  );
-  await store.upsertProfile("anthropic:work", { type: "api_key", provider: "anthropic", key: workKey }, who);
-  await store.setOrder("anthropic", ["anthropic:default", "anthropic:work"], who);
+  ({ dir, env } = state);
 });
 
 afterEach(async () => {
-  if (gateway && gateway.child.exitCode === null) {
-    gateway.child.kill("SIGTERM");
-    await gateway.exited;
-  }
-  if (gateway) expectNoSecretIn(gateway.stdout + gateway.stderr, [defaultKey, workKey, telegram.token]);
-  const requests = JSON.stringify(telegram.calls.map((c) => c.body));
-  expectNoSecretIn(requests, [defaultKey, workKey]);
+  await stopGateway(gateway);
+  const secrets = [state.keys.default, state.keys.work];
+  if (gateway) expectNoSecretIn(gateway.stdout + gateway.stderr, [...secrets, telegram.token]);
+  expectNoSecretIn(JSON.stringify(telegram.calls.map((c) => c.body)), secrets);
   gateway = undefined;
   await telegram.close();
   await rm(dir, { recursive: true, force: true });
@@ -147,7 +117,7 @@ describe("tessera gateway with Telegram", () => {
     const answer = await nextSent(OWNER.id, /echo: hello there/);
     expect(answer.text).toBe("echo: hello there");
     expect(anthropic.requests).toHaveLength(1);
-    expect(credentialOf(anthropic.requests[0]!)).toEqual({ kind: "x-api-key", value: workKey });
+    expect(credentialOf(anthropic.requests[0]!)).toEqual({ kind: "x-api-key", value: state.keys.work });
     expect(anthropic.requests[0]!.body?.model).toBe("claude-opus-4-5");
     expect(telegram.callsOf("sendChatAction").some((b) => b.action === "typing")).toBe(true);
   });

@@ -1,21 +1,18 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AuthStore } from "../../src/auth/auth-store.js";
 import {
   type AnthropicFake,
   anthropicReplies,
   startAnthropicFake,
 } from "../fakes/anthropic-messages-server.js";
+import { type GatewayState, gatewayState } from "../support/gateway-state.js";
 import { startGateway } from "../support/run-gateway.js";
-import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
-
-const key = fakeSecret("sk-ant-api03-");
-const who = { actor: "cli:test", surface: "cli" };
+import { expectNoSecretIn } from "../support/secrets.js";
 
 let anthropic: AnthropicFake;
+let state: GatewayState;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
@@ -25,26 +22,8 @@ beforeAll(async () => {
 afterAll(() => anthropic.close());
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tessera-e2e-gateway-"));
-  anthropic.requests.length = 0;
-  anthropic.resetScript();
-  env = {
-    PATH: process.env.PATH,
-    HOME: join(dir, "home"),
-    TESSERA_STATE_DIR: join(dir, "state"),
-    TESSERA_PROVIDER_RETRIES: "0",
-    NO_COLOR: "1",
-  };
-  await mkdir(join(dir, "state"), { recursive: true });
-  await writeFile(
-    join(dir, "state", "config.json"),
-    JSON.stringify({ models: { providers: { anthropic: { baseUrl: anthropic.url } } } }),
-  );
-  await new AuthStore(join(dir, "state"), "main").upsertProfile(
-    "anthropic:default",
-    { type: "api_key", provider: "anthropic", key },
-    who,
-  );
+  state = await gatewayState("gateway", anthropic, {});
+  ({ dir, env } = state);
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -61,7 +40,7 @@ describe("tessera gateway (console adapter in test mode)", () => {
     expect(messages).toContain("console: console:local");
     expect(messages.some((m) => /^stopping \(SIGTERM\)/.test(m))).toBe(true);
     expect(messages.at(-1)).toBe("stopped");
-    expectNoSecretIn(gw.stdout + gw.stderr, [key]);
+    expectNoSecretIn(gw.stdout + gw.stderr, [state.keys.default, state.keys.work]);
   });
 
   it("on SIGTERM delivers the answer in flight, then exits 0", async () => {

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import type { GatewayGuildCreateDispatchData, GatewayReadyDispatchData } from "discord.js";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { sessionId as newSessionId, OP } from "./discord-payloads.js";
-import { RecordLog } from "./discord-records.js";
+import { RecordLog } from "./record-log.js";
 
 /** One frame the client sent, with `d.token` of IDENTIFY and RESUME replaced by `"<redacted>"`. */
 export interface GatewayFrame {

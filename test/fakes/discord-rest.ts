@@ -15,7 +15,6 @@ import type { ServerResponse } from "node:http";
 import type { APIInteraction, APIMessage, APIMessageInteractionMetadata, APIUser } from "discord.js";
 import type { DiscordGateway } from "./discord-gateway.js";
 import { MESSAGE_FLAGS, messagePayload } from "./discord-payloads.js";
-import { RecordLog } from "./discord-records.js";
 import {
   API_ERRORS,
   checkAutocompleteChoices,
@@ -27,6 +26,7 @@ import {
 } from "./discord-validation.js";
 import type { ChannelRecord, DiscordWorld, InteractionRecord } from "./discord-world.js";
 import { type JsonObject, type RecordedRequest, sendJson } from "./http-fake.js";
+import { RecordLog } from "./record-log.js";
 
 /** One REST request as the fake saw it; the token never appears in it. */
 export interface DiscordRequest {

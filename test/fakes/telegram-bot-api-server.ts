@@ -27,6 +27,7 @@ import type {
   UserFromGetMe,
 } from "grammy/types";
 import { type JsonObject, type RecordedRequest, sendJson, startHttpFake } from "./http-fake.js";
+import { RecordLog } from "./record-log.js";
 
 // ─── Options and the handle tests get ────────────────────────────────────────────────────────────
 
@@ -206,7 +207,8 @@ export async function startTelegramBotApiFake(
     bot: state.bot,
     calls: state.calls,
     callsOf: (method) => state.calls.filter((c) => c.method === method).map((c) => c.body),
-    waitFor: (method, predicate, timeoutMs) => state.waiters.waitFor(method, predicate, timeoutMs),
+    waitFor: (method, predicate = () => true, timeoutMs) =>
+      state.log.waitFor((c) => c.method === method && predicate(c.body, c), timeoutMs),
     waitForPoll: (timeoutMs) => state.updates.waitForPoll(timeoutMs),
     sent: (chatId) => state.chats.botMessages(chatId),
     sendText: (input) => state.sendText(input),
@@ -222,7 +224,7 @@ export async function startTelegramBotApiFake(
     },
     async close() {
       state.updates.close();
-      state.waiters.close();
+      state.log.close();
       await server.close();
     },
   };
@@ -314,8 +316,9 @@ class FakeState {
   token: string;
   readonly bot: UserFromGetMe;
   readonly groupPrivacy: boolean;
-  readonly calls: TelegramCall[] = [];
-  readonly waiters: CallWaiters;
+  /** Every call, waitable; `waitFor` names the method (and whether the token was right) when it times out. */
+  readonly log = new RecordLog<TelegramCall>("call", (c) => `${c.method}${c.tokenAccepted ? "" : "(401)"}`);
+  readonly calls: TelegramCall[] = this.log.all;
   readonly updates = new UpdateQueue();
   readonly chats = new ChatStore();
   readonly commands = new CommandStore();
@@ -326,7 +329,6 @@ class FakeState {
   constructor(options: TelegramBotApiFakeOptions) {
     this.token = options.token ?? DEFAULT_BOT_TOKEN;
     this.groupPrivacy = options.groupPrivacy ?? false;
-    this.waiters = new CallWaiters(this.calls);
     const idFromToken = Number(this.token.split(":")[0]);
     this.bot = {
       id: options.bot?.id ?? (Number.isSafeInteger(idFromToken) ? idFromToken : 7000000001),
@@ -347,16 +349,16 @@ class FakeState {
     const call = this.record(req, route);
     if (!route) {
       this.answer(res, call, errorReply(new ApiError(404, "Not Found")));
-      this.waiters.notify();
+      this.log.notify();
       return;
     }
     const outcome = this.dispatch(call, route.token);
     if ("reply" in outcome) {
       this.answer(res, call, outcome.reply);
-      this.waiters.notify();
+      this.log.notify();
       return;
     }
-    this.waiters.notify();
+    this.log.notify();
     const leave = () => {
       if (!res.writableEnded) this.updates.clientGone(outcome.hold);
     };
@@ -1262,56 +1264,6 @@ class FailureScript {
 
   take(method: string): FakeFailure | undefined {
     return this.byMethod.get(method.toLowerCase())?.shift();
-  }
-}
-
-/** `waitFor`: each call satisfies at most one wait, so consecutive waits see consecutive calls. */
-class CallWaiters {
-  private readonly taken = new Set<TelegramCall>();
-  private readonly pending = new Set<() => void>();
-
-  constructor(private readonly calls: TelegramCall[]) {}
-
-  waitFor(
-    method: string,
-    predicate: (body: JsonObject, call: TelegramCall) => boolean = () => true,
-    timeoutMs = 5000,
-  ): Promise<TelegramCall> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const call = this.calls.find(
-          (c) => c.method === method && !this.taken.has(c) && predicate(c.body, c),
-        );
-        if (!call) return;
-        this.taken.add(call);
-        cleanup();
-        resolve(call);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(`telegram fake: no matching ${method} within ${timeoutMs}ms; calls: ${this.summary()}`),
-        );
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.pending.delete(check);
-      };
-      this.pending.add(check);
-      check();
-    });
-  }
-
-  notify(): void {
-    for (const check of [...this.pending]) check();
-  }
-
-  close(): void {
-    this.pending.clear();
-  }
-
-  private summary(): string {
-    return this.calls.map((c) => `${c.method}${c.tokenAccepted ? "" : "(401)"}`).join(", ") || "none";
   }
 }
 

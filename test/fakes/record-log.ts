@@ -1,9 +1,9 @@
 /**
- * An append-only list the Discord stand-in records into (REST requests, gateway frames, interaction
- * callbacks) that a test can also wait on.
+ * An append-only list a platform stand-in records into (Telegram Bot API calls; Discord REST
+ * requests, gateway frames, interaction callbacks) that a test can also wait on.
  *
  * Each record satisfies at most one `waitFor`, so consecutive waits for "the bot posted a message"
- * see consecutive posts rather than the same one twice, the way `waitFor` works in the Telegram fake.
+ * see consecutive posts rather than the same one twice.
  */
 export class RecordLog<T> {
   readonly all: T[] = [];
@@ -42,9 +42,7 @@ export class RecordLog<T> {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(
-          new Error(`discord fake: no matching ${this.noun} within ${timeoutMs}ms; seen: ${this.summary()}`),
-        );
+        reject(new Error(`fake: no matching ${this.noun} within ${timeoutMs}ms; seen: ${this.summary()}`));
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
