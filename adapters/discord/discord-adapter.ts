@@ -15,6 +15,7 @@ import {
   type Reply,
   TesseraError,
   toPlainText,
+  typingIndicator,
 } from "../../src/router/index.js";
 import { syncApplicationCommands } from "./app-commands.js";
 import { type DiscordMessage, NO_PINGS, renderMessages } from "./render.js";
@@ -81,6 +82,18 @@ export class DiscordAdapter implements ChatAdapter {
     client.on(Events.Error, (err) => host.log.error(`Discord client error: ${err.message}`));
 
     await this.login(client);
+    // After start: a connection Discord closes for good (token reset in the portal: 4004; intents
+    // changed: 4014) stops the gateway with the fix, and a reconnect with a new session is logged too.
+    client.on(Events.ShardDisconnect, (event) => host.fail(closeError(event.code)));
+    client.on(Events.ShardReady, () => host.log.info("reconnected to Discord (new session)"));
+    if (this.opts.commands === "guild" && this.opts.guilds.length === 0) {
+      host.log.warn(
+        'channels.discord.commands is "guild" but channels.discord.guilds is empty: no slash commands are registered',
+        {
+          fix: 'list the server ids in channels.discord.guilds, or set channels.discord.commands to "global"',
+        },
+      );
+    }
     const app = await client.application!.fetch().catch(() => client.application!);
     try {
       const written = await syncApplicationCommands(
@@ -108,6 +121,8 @@ export class DiscordAdapter implements ChatAdapter {
   }
 
   async close(): Promise<void> {
+    // Our own close is not a lost connection: nothing of it should be logged or reported.
+    this.client?.removeAllListeners();
     await this.client?.destroy();
   }
 
@@ -192,7 +207,11 @@ export class DiscordAdapter implements ChatAdapter {
     const incoming = incomingFromMessage(message, this.client.user.id);
     if (!incoming) return;
     const toModel = incoming.addressed && !/^\s*\//.test(incoming.text);
-    const typing = toModel ? keepTyping(message) : undefined;
+    const channel = message.channel;
+    const typing =
+      toModel && "sendTyping" in channel
+        ? typingIndicator(() => channel.sendTyping(), TYPING_EVERY_MS)
+        : undefined;
     await this.host!.dispatch(incoming, {
       deliver: async (replies) => {
         typing?.stop();
@@ -281,7 +300,8 @@ export class DiscordAdapter implements ChatAdapter {
         clearTimeout(timer);
         await deferred;
         let answered = false;
-        for (const reply of replies.length ? replies : [{ text: "Done." } as Reply]) {
+        // Discord shows "This interaction failed" unless it is answered: silence still gets a word.
+        for (const reply of replies.length ? replies : [{ text: "Nothing to show here.", notice: true }]) {
           for (const part of renderMessages(reply)) {
             await this.send(interaction, reply, part, { answered, deferred: deferred !== undefined });
             answered = true;
@@ -315,10 +335,7 @@ export class DiscordAdapter implements ChatAdapter {
     } else if (!state.answered && interaction.isChatInputCommand()) {
       await interaction.editReply(payload);
     } else {
-      await interaction.followUp({
-        ...payload,
-        ephemeral: reply.ephemeral || interaction.isMessageComponent(),
-      });
+      await interaction.followUp({ ...payload, flags: EPHEMERAL });
     }
   }
 }
@@ -329,16 +346,22 @@ export class DiscordAdapter implements ChatAdapter {
  */
 const EPHEMERAL = 1 << 6;
 
-/** Shows "Bot is typing…" until stopped; failures only cost the indicator. */
-function keepTyping(message: Message): { stop(): void } {
-  const channel = message.channel;
-  const tick = () => {
-    if ("sendTyping" in channel) void channel.sendTyping().catch(() => {});
-  };
-  tick();
-  const timer = setInterval(tick, TYPING_EVERY_MS);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+/** A gateway close Discord does not let the client recover from, with its fix. */
+function closeError(code: number): TesseraError {
+  if (code === 4014) {
+    return new TesseraError(
+      "CHANNEL_FAILED",
+      "Discord refused the Message Content intent (close 4014): it is not enabled for this bot",
+      INTENT_FIX,
+    );
+  }
+  if (code === 4004)
+    return new TesseraError("CHANNEL_FAILED", "Discord rejected the bot token (close 4004)", TOKEN_FIX);
+  return new TesseraError(
+    "CHANNEL_FAILED",
+    `Discord closed the connection for good (code ${code})`,
+    TOKEN_FIX,
+  );
 }
 
 function describe(err: unknown): string {

@@ -8,6 +8,7 @@ import {
   type Reply,
   TesseraError,
   toPlainText,
+  typingIndicator,
 } from "../../src/router/index.js";
 import { syncBotCommands } from "./bot-commands.js";
 import { DraftStream } from "./draft-stream.js";
@@ -123,7 +124,9 @@ export class TelegramAdapter implements ChatAdapter {
         ? { reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true } }
         : {};
     const toModel = incoming.addressed && !/^\s*\//.test(incoming.text);
-    const typing = toModel ? keepTyping(api, chatId, where) : undefined;
+    const typing = toModel
+      ? typingIndicator(() => api.sendChatAction(chatId, "typing", where), TYPING_EVERY_MS)
+      : undefined;
     const drafts =
       toModel && incoming.chatType === "dm" && this.draftsOn
         ? new DraftStream(api, chatId, draftIdFor(ctx), threadId, (err) => {
@@ -231,15 +234,6 @@ function isEntityError(err: unknown): boolean {
 function without<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
   const { [key]: _dropped, ...rest } = value;
   return rest;
-}
-
-/** Sends the typing action now and every few seconds until stopped. Failures only cost the indicator. */
-function keepTyping(api: Api, chatId: number, where: Record<string, unknown>): { stop(): void } {
-  const tick = () => void api.sendChatAction(chatId, "typing", where).catch(() => {});
-  tick();
-  const timer = setInterval(tick, TYPING_EVERY_MS);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }
 
 /** A non-zero draft id per update, so two answers in one chat never share a draft. */

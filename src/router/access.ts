@@ -15,7 +15,7 @@ import type { IncomingMessage, Reply } from "./types.js";
 export type AccessDecision =
   | { kind: "admit"; isOwner: boolean }
   | { kind: "ignore" }
-  | { kind: "deny"; reason: string; refuse: boolean };
+  | { kind: "deny"; reason: string; refuse: boolean; subject: "sender" | "chat" };
 
 /**
  * Decides whether the router handles a message.
@@ -41,13 +41,23 @@ export function decideAccess(config: Config, message: IncomingMessage, isCommand
   if (message.chatType === "dm") {
     return allowed
       ? { kind: "admit", isOwner: owner }
-      : { kind: "deny", reason: `${who} is not in channels.${message.channel}.allowFrom`, refuse: true };
+      : {
+          kind: "deny",
+          reason: `${who} is not in channels.${message.channel}.allowFrom`,
+          refuse: true,
+          subject: "sender",
+        };
   }
   if (!isCommand && !message.addressed && mentionRequired(config, message)) return { kind: "ignore" };
   const chatProblem = groupProblem(config, message);
-  if (chatProblem) return { kind: "deny", reason: chatProblem, refuse: false };
+  if (chatProblem) return { kind: "deny", reason: chatProblem, refuse: false, subject: "chat" };
   if (!allowed) {
-    return { kind: "deny", reason: `${who} is not in channels.${message.channel}.allowFrom`, refuse: false };
+    return {
+      kind: "deny",
+      reason: `${who} is not in channels.${message.channel}.allowFrom`,
+      refuse: false,
+      subject: "sender",
+    };
   }
   return { kind: "admit", isOwner: owner };
 }
@@ -96,6 +106,16 @@ export function refusalReply(message: IncomingMessage): Reply {
       `Your ${PLATFORM_NAME[message.channel]} user id is ${code(message.senderId)}: ` +
       `the bot's owner can add it to ${code(`channels.${message.channel}.allowFrom`)}.`,
   };
+}
+
+/**
+ * What a refused button press or native command (a Discord slash command) is told, privately: the
+ * platform waits for an answer, so silence is not an option there. A sender who is not allowed learns
+ * their id (as in a DM); in a chat the bot does not serve, the sender only learns that.
+ */
+export function refusalNotice(message: IncomingMessage, subject: "sender" | "chat"): Reply {
+  if (subject === "sender") return { ...refusalReply(message), notice: true };
+  return { text: "This bot does not answer in this chat.", notice: true };
 }
 
 /**

@@ -29,3 +29,4 @@ export type {
   PlainMessageHandler,
   Reply,
 } from "./types.js";
+export { typingIndicator } from "./typing-indicator.js";

@@ -3,7 +3,7 @@ import type { AuthSnapshot } from "../auth/auth-store.js";
 import { redactSecrets } from "../auth/mask.js";
 import { isTesseraError } from "../errors.js";
 import { sessionKeyFor } from "../sessions/session-key.js";
-import { type AccessDecision, DenialMemory, decideAccess, refusalReply } from "./access.js";
+import { type AccessDecision, DenialMemory, decideAccess, refusalNotice, refusalReply } from "./access.js";
 import { type ActionTarget, ActionTokens } from "./action-tokens.js";
 import type { ChatServices } from "./chat-services.js";
 import { fitReplies } from "./fit-replies.js";
@@ -253,9 +253,11 @@ export class Router {
   private async deny(message: IncomingMessage, decision: Extract<AccessDecision, { kind: "deny" }>) {
     const { services } = this.opts;
     const key = `${message.channel}:${message.chatId}:${message.senderId}`;
-    // A refused button press is always answered (the platform waits for it); the audit line is still once an hour.
+    // A refused press or native command is always answered (the platform waits for it); the audit
+    // line is still once an hour.
+    const waiting = message.source === "button" || message.source === "native";
     if (!this.denials.firstIn(key, services.now()))
-      return message.source === "button" ? [{ ...refusalReply(message), notice: true }] : [];
+      return waiting ? [refusalNotice(message, decision.subject)] : [];
     await services.audit.append(
       { actor: `${message.channel}:${message.senderId}`, surface: "chat" },
       "access.denied",
@@ -265,7 +267,7 @@ export class Router {
         detail: decision.reason,
       },
     );
-    if (message.source === "button") return [{ ...refusalReply(message), notice: true }];
+    if (waiting) return [refusalNotice(message, decision.subject)];
     return decision.refuse ? [refusalReply(message)] : [];
   }
 

@@ -288,6 +288,19 @@ describe("tessera gateway with Discord", () => {
     await writeConfig({ guilds: ["1999999999999999999"], commands: "off" });
     await startUp();
     discord.sendMessage({ content: "/model list", channel: DEFAULT_CHANNEL_ID });
+    // A slash command there is answered (Discord waits for an answer), privately, with nothing done.
+    const slash = discord.interaction({
+      command: "model",
+      options: { model: "opus" },
+      channel: DEFAULT_CHANNEL_ID,
+      guild: GUILD_ID,
+      unchecked: true,
+    });
+    const refused = await discord.waitForCallback(slash.id);
+    expect((refused.data as { content: string; flags: number }).content).toBe(
+      "This bot does not answer in this chat.",
+    );
+    expect((refused.data as { flags: number }).flags & 64).toBe(64);
     discord.sendMessage({ content: "/whoami" });
     await nextPost(discord.dmChannelId(), new RegExp(OWNER.id));
     expect(

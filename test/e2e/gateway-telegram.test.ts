@@ -113,6 +113,8 @@ describe("tessera gateway with Telegram", () => {
     expect(status.text).toContain("anthropic/claude-opus-4-5");
     expect(status.text).toMatch(/Pinned credential: anthropic:work/);
 
+    // Slow enough for the typing indicator, which waits a moment so quick answers never show it.
+    anthropic.nextReply(anthropicReplies.slow(1_500));
     telegram.sendText({ from: OWNER, text: "hello there" });
     const answer = await nextSent(OWNER.id, /echo: hello there/);
     expect(answer.text).toBe("echo: hello there");

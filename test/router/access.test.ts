@@ -48,6 +48,7 @@ describe("decideAccess", () => {
       kind: "deny",
       reason: "telegram:9 is not in channels.telegram.allowFrom",
       refuse: true,
+      subject: "sender",
     });
   });
 
