@@ -144,6 +144,18 @@ describe("/model against real stores", () => {
       model: { ref: "anthropic/claude-haiku-4-5" },
       profile: { id: "anthropic:default" },
     });
+    // A bare profile name works after a full model ref too, not only after an alias.
+    await fx.send("/model anthropic/claude-sonnet-4-5@work");
+    expect(await fx.sessions.get(CONSOLE_KEY)).toMatchObject({
+      model: { ref: "anthropic/claude-sonnet-4-5" },
+      profile: { id: "anthropic:work" },
+    });
+    // …and after a bare model id on the default provider.
+    await fx.send("/model claude-opus-4-1@default");
+    expect(await fx.sessions.get(CONSOLE_KEY)).toMatchObject({
+      model: { ref: "anthropic/claude-opus-4-1" },
+      profile: { id: "anthropic:default" },
+    });
   });
 
   it("pins only the credential with @profile, keeping the model", async () => {
