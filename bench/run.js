@@ -9,6 +9,7 @@
  * share the file honestly. A section is `## <name>: …` up to the next `## `.
  */
 
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -36,13 +37,25 @@ if (unknown.length) {
 }
 const names = all.filter((n) => only.length === 0 || only.includes(n));
 
+/**
+ * The commit measured, and whether the sources differed from it: others edit the tree while
+ * benchmarks run, so a figure is only comparable with the sources it was measured on.
+ */
+function sources() {
+  const git = (...a) => spawnSync("git", a, { cwd: ROOT, encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head.status !== 0) return "sources: not a git checkout";
+  const changed = git("status", "--porcelain", "--", "src", "commands", "adapters", "bin", "scripts");
+  return `sources ${head.stdout.trim()}${changed.stdout.trim() ? " + uncommitted changes" : ""}`;
+}
+
 /** `Measured: …` line for a section run now. */
 function stamp() {
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}`;
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-  return `Measured: ${new Date().toISOString()} · Node ${process.version} · ${process.platform}/${process.arch} · ${machine} · load average ${load}`;
+  return `Measured: ${new Date().toISOString()} · ${sources()} · Node ${process.version} · ${process.platform}/${process.arch} · ${machine} · load average ${load}`;
 }
 
 /**

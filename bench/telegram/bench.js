@@ -13,7 +13,7 @@
  *      cold message and 20 in one chat alone, reported apart);
  *   4. Tessera only: 100 chats × 10 plain messages through the Anthropic stand-in (which answers at
  *      once): every one answered, and the latency from message to answering `sendMessage`; then
- *      load 3 again, now that sessions.json holds those chats' history.
+ *      load 3 again, now that the session store holds those chats' history.
  * Latency runs from just before `sendText` (the update is queued; a held long poll is answered on
  * the next turn of the loop) to the moment the stand-in has read the answering request. CPU per
  * message comes from /proc/<pid>/stat (the bot) and `process.cpuUsage()` (the stand-ins).
@@ -24,6 +24,10 @@
  * is the current sources as shipped — not dist/, which others may be rebuilding — and no dependency
  * or loader is added. Targets (issue: Telegram overhead): start ≤ 2× floor; idle RSS ≤ floor +
  * 20 MiB; `/model status` p50 ≤ floor + 5 ms and p99 ≤ floor + 10 ms.
+ *
+ * Run: `npm run bench -- telegram` (`--runs N` sets the rounds). For investigating: BENCH_KEEP=1
+ * keeps bench/.work/telegram; BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes Node
+ * flags to the gateway; BUNDLE_MINIFY=0 keeps the bundle's function names readable in profiles.
  */
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -31,6 +35,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -146,6 +151,14 @@ function memoryKb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const field = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
   return { rss: field("VmRSS"), hwm: field("VmHWM") };
+}
+
+/** Total size of the files under `dir` (0 when it does not exist). */
+function bytesUnder(dir) {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .reduce((sum, d) => sum + statSync(join(d.parentPath ?? d.path, d.name)).size, 0);
 }
 
 /** CPU time (user + system) a live process has used so far, in ms. */
@@ -314,8 +327,13 @@ async function makeState(dist, telegramFake, anthropic) {
     TESSERA_STATE_DIR: state,
     NO_COLOR: "1",
   };
-  const { sessionsPath } = await import(pathToFileURL(join(dist, "src", "config", "paths.js")).href);
-  return { root, env, sessionsFile: sessionsPath(state, "main") };
+  // The directory holding the agent's sessions, whichever layout the sources use: one sessions.json
+  // (`sessionsPath`) or a file per session under `sessionsDir`.
+  const paths = await import(pathToFileURL(join(dist, "src", "config", "paths.js")).href);
+  const sessionsDir = paths.sessionsDir
+    ? paths.sessionsDir(state, "main")
+    : dirname(paths.sessionsPath(state, "main"));
+  return { root, env, sessionsDir };
 }
 
 // ─── Statistics and output ───────────────────────────────────────────────────────────────────────
@@ -344,12 +362,13 @@ const verdict = (ok) => (ok ? "**met**" : "**missed**");
 const ANALYSIS = [
   "### What the misses come from",
   "",
-  'Measured with `BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=…" BUNDLE_MINIFY=0` (profiles the',
-  "gateway), a count of fs calls per message, and each package imported alone. The timings on this shared",
-  "2-core machine move by ±20 % from run to run (other work runs on it). Over seven runs on the same",
-  "sources the start-up ratio ranged 1.87×–2.06× (missed in three), so it sits on the target line;",
-  "`/model status` missed its p50 target in five of six runs (+8 to +20 ms) and its p99 target in five",
-  "of six (+11 to +71 ms; +3 ms once). Idle RSS and plain-message delivery met theirs every time.",
+  'Found on 2026-12-03, on that day\'s sources, with `BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"`',
+  "and `BUNDLE_MINIFY=0` (profiles the gateway), a count of fs calls per message (a preload wrapping",
+  "node:fs), and each package imported alone. Timings on this shared 2-core machine move by ±20 % from",
+  "run to run (other work runs on it). Over eight runs that hour the start-up ratio ranged",
+  "1.87×–2.06× (missed in three), so it sits on the target line; `/model status` missed its p50 target",
+  "in six of seven runs (+8 to +20 ms) and its p99 target in six of seven (+11 to +71 ms; +3 ms once).",
+  "Idle RSS and plain-message delivery met theirs every time.",
   "",
   "- **Start-up (~100 ms over the floor).** Both bots pay ~70 ms for grammY itself (node-fetch, whatwg-url,",
   "  tr46's mapping table). On top, Tessera loads pino (~35 ms: 28 CommonJS modules, thread-stream and",
@@ -464,9 +483,9 @@ export async function run(opts = {}) {
     }
     log(`  ${START_PAIRS} interleaved start pairs done`);
     for (let round = 0; round < rounds; round++) {
-      // Every round starts from no chat history: /model status reads the whole sessions file, so
-      // history left by the previous round's plain messages would make each round slower than the last.
-      rmSync(fixture.sessionsFile, { force: true });
+      // Every round starts from no chat history: history left by the previous round's plain messages
+      // would make each round's /model status slower than the last (it read all of sessions.json).
+      rmSync(fixture.sessionsDir, { recursive: true, force: true });
       const order = round % 2 === 0 ? both : [...both].reverse();
       const rssRead = [];
       for (const t of order) {
@@ -534,8 +553,8 @@ export async function run(opts = {}) {
       plain.answered += load.answered;
       plain.sent += load.sent;
       plain.errors.push(...coldPlain.errors, ...load.errors);
-      // The same /model status load again, now that sessions.json holds 100 chats' history.
-      plain.sessionsBytes.push(statSync(fixture.sessionsFile).size);
+      // The same /model status load again, now that the session store holds 100 chats' history.
+      plain.sessionsBytes.push(bytesUnder(fixture.sessionsDir));
       const busy = await converse(
         tessera,
         OWNER_CHATS,
@@ -615,7 +634,7 @@ export async function run(opts = {}) {
     `| idle RSS 20 s after spawn (median) | ${mib(figures.idleRssKb.floor)} | ${mib(figures.idleRssKb.tessera)} | ${signed(rssDiff / 1024, "MiB")} | ≤ floor + 20 MiB | ${verdict(met.rss)} |`,
     `| \`/model status\` → answer, p50 | ${ms(figures.statusP50.floor)} | ${ms(figures.statusP50.tessera)} | ${signed(p50Diff, "ms")} | ≤ floor + 5 ms | ${verdict(met.p50)} |`,
     `| \`/model status\` → answer, p99 | ${ms(figures.statusP99.floor)} | ${ms(figures.statusP99.tessera)} | ${signed(p99Diff, "ms")} | ≤ floor + 10 ms | ${verdict(met.p99)} |`,
-    `| \`/model status\` p50 / p99 once sessions.json holds the plain chats' history (${kib(median(plain.sessionsBytes))}) | | ${ms(figures.busyP50)} / ${ms(figures.busyP99)} | ${signed(figures.busyP50 - figures.statusP50.floor, "ms")} / ${signed(figures.busyP99 - figures.statusP99.floor, "ms")} | (reported) | |`,
+    `| \`/model status\` p50 / p99 once the session store holds the plain chats' history (${kib(median(plain.sessionsBytes))} on disk) | | ${ms(figures.busyP50)} / ${ms(figures.busyP99)} | ${signed(figures.busyP50 - figures.statusP50.floor, "ms")} / ${signed(figures.busyP99 - figures.statusP99.floor, "ms")} | (reported) | |`,
     `| plain messages answered (${PLAIN_CHATS} chats × ${PLAIN_PER_CHAT}, × ${rounds} rounds) | — | ${plain.answered} / ${plain.sent} | | all | ${verdict(met.plain)} |`,
     `| plain message → answer, p50 | — | ${ms(figures.plainP50)} | ${signed(figures.plainP50 - figures.statusP50.floor, "ms")} vs floor's \`/model\` p50 | (reported) | |`,
     `| plain message → answer, p99 | — | ${ms(figures.plainP99)} | ${signed(figures.plainP99 - figures.statusP99.floor, "ms")} vs floor's \`/model\` p99 | (reported) | |`,
