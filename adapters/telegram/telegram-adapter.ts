@@ -46,7 +46,18 @@ export class TelegramAdapter implements ChatAdapter {
   private host: AdapterHost | undefined;
   private draftsOn = true;
 
-  constructor(private readonly opts: TelegramAdapterOptions) {}
+  constructor(private readonly opts: TelegramAdapterOptions) {
+    // Start loading grammY now, while the gateway reads its files and sets up its log.
+    void TelegramAdapter.libraries();
+  }
+
+  private static loading: ReturnType<typeof loadLibraries> | undefined;
+
+  /** grammY and its plugins, imported once (the gateway loads them only when Telegram is enabled). */
+  private static libraries(): ReturnType<typeof loadLibraries> {
+    TelegramAdapter.loading ??= loadLibraries();
+    return TelegramAdapter.loading;
+  }
 
   private get apiRoot(): string {
     return (this.opts.apiRoot ?? TELEGRAM_API_ROOT).replace(/\/+$/, "");
@@ -54,11 +65,7 @@ export class TelegramAdapter implements ChatAdapter {
 
   async start(host: AdapterHost): Promise<AdapterIdentity> {
     this.host = host;
-    const [{ Bot }, { run }, { autoRetry }] = await Promise.all([
-      import("grammy"),
-      import("@grammyjs/runner"),
-      import("@grammyjs/auto-retry"),
-    ]);
+    const [{ Bot }, { run }, { autoRetry }] = await TelegramAdapter.libraries();
     const bot = new Bot(this.opts.token, { client: { apiRoot: this.apiRoot } });
     bot.api.config.use(pollingLog(host));
     // grammY's default handler prints the whole context, bot token included: never let it run.
@@ -70,6 +77,11 @@ export class TelegramAdapter implements ChatAdapter {
       // One plain try first: a wrong token fails now, with its fix. An unreachable Bot API is said
       // once, then grammY keeps trying with backoff (a host whose network comes up after the
       // gateway, at boot) until it answers or a signal stops the gateway.
+      // A webhook left by another program would make polling fail with 409: removed alongside getMe.
+      const webhookGone = bot.api.deleteWebhook().then(
+        () => true,
+        () => false,
+      );
       bot.botInfo = await bot.api.getMe().catch(async (err) => {
         const { HttpError } = await import("grammy");
         if (!(err instanceof HttpError)) throw err;
@@ -80,7 +92,7 @@ export class TelegramAdapter implements ChatAdapter {
         await bot.init();
         return bot.botInfo;
       });
-      await bot.api.deleteWebhook();
+      if (!(await webhookGone)) await bot.api.deleteWebhook();
     } catch (err) {
       throw await startError(err, this.apiRoot);
     }
@@ -90,16 +102,15 @@ export class TelegramAdapter implements ChatAdapter {
     bot.api.config.use((prev, method, payload, signal) =>
       method === "getUpdates" ? prev(method, payload, signal) : retry(prev, method, payload, signal),
     );
-    try {
-      const written = await syncBotCommands(bot.api, host.commands, host.owners);
-      if (written > 0) host.log.info(`command menu updated (${written} scope(s))`);
-    } catch (err) {
-      host.log.warn(`could not update the Telegram command menu: ${describe(err)}`);
-    }
     this.runner = run(bot, {
       runner: { silent: true, fetch: { allowed_updates: [...ALLOWED_UPDATES] } },
     });
     this.runner.task()?.catch(async (err) => host.fail(await pollingError(err)));
+    // The command menu is a courtesy, so it never holds up polling.
+    syncBotCommands(bot.api, host.commands, host.owners).then(
+      (written) => written > 0 && host.log.info(`command menu updated (${written} scope(s))`),
+      (err) => host.log.warn(`could not update the Telegram command menu: ${describe(err)}`),
+    );
     const me = bot.botInfo;
     return { channel: "telegram", name: `@${me.username}`, id: String(me.id), detail: "polling" };
   }
@@ -310,4 +321,8 @@ async function pollingError(err: unknown): Promise<Error> {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function loadLibraries() {
+  return Promise.all([import("grammy"), import("@grammyjs/runner"), import("@grammyjs/auto-retry")]);
 }

@@ -33,6 +33,9 @@ const SECRETS_REFRESH_MS = 30_000;
  */
 export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): Promise<number> {
   const services = await openServices(ctx, flags.agent);
+  // Platform libraries start loading now, alongside the store and the logger.
+  const enabled = channelAdapters(services);
+  enabled.catch(() => {});
   const secrets = new SecretList(services);
   await secrets.refresh();
   const log = await createGatewayLog({
@@ -40,7 +43,7 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): P
     pretty: Boolean((ctx.stderr as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR,
     secrets: () => secrets.list,
   });
-  const adapters: ChatAdapter[] = await channelAdapters(services);
+  const adapters: ChatAdapter[] = await enabled;
   const consoleAdapter = flags.console
     ? new ConsoleAdapter({
         input: ctx.stdin,

@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import type { Adapter } from "lowdb";
 import { Low } from "lowdb";
 import type { z } from "zod";
@@ -24,11 +25,24 @@ export class JsonStateFile<T> {
     private readonly empty: () => T,
   ) {}
 
-  /** Current contents, or the empty value when the file does not exist yet. */
+  /**
+   * Current contents, or the empty value when the file does not exist yet. A file unchanged since
+   * this object last parsed it (same inode, size, mtime and ctime — every write of ours renames a new
+   * file in, and an editor's in-place write changes the times) is not read and validated again: the
+   * gateway reads the store for every message. Callers get their own copy.
+   */
   async read(): Promise<T> {
+    const seen = await statIfExists(this.path);
+    if (!seen) return this.empty();
+    if (this.cache && sameFile(this.cache.stat, seen)) return structuredClone(this.cache.data);
     const text = await readTextIfExists(this.path);
-    return text === undefined ? this.empty() : this.parse(text);
+    if (text === undefined) return this.empty();
+    const data = this.parse(text);
+    this.cache = { stat: seen, data };
+    return structuredClone(data);
   }
+
+  private cache: { stat: Stats; data: T } | undefined;
 
   /** Raw text of the file as it is on disk (undefined when missing); for checks that must not parse. */
   async readText(): Promise<string | undefined> {
@@ -120,4 +134,21 @@ export async function readTextIfExists(path: string): Promise<string | undefined
       `check the permissions of ${path}`,
     );
   }
+}
+
+async function statIfExists(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new TesseraError(
+      "FILE_IO",
+      `cannot read ${path}: ${(err as Error).message}`,
+      `check the permissions of ${path}`,
+    );
+  }
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }

@@ -44,6 +44,26 @@ describe("JsonStateFile.read", () => {
     expect(await file.read()).toEqual({ version: 1, items: ["a"], counts: {} });
     expect(await readFile(path, "utf8")).toBe(serialize({ version: 1, items: ["a"], counts: {} }));
   });
+
+  it("reuses an unchanged file's parse, but sees every change: its own writes, another writer's, an in-place edit", async () => {
+    await file.update((d) => {
+      d.items.push("a");
+    });
+    const first = await file.read();
+    first.items.push("mutated by a caller");
+    expect((await file.read()).items).toEqual(["a"]);
+    // Another process (another object on the same file) replaces it.
+    await new JsonStateFile(path, Schema, empty).update((d) => {
+      d.items.push("b");
+    });
+    expect((await file.read()).items).toEqual(["a", "b"]);
+    // An editor writes in place, same length: the times change, so it is read again.
+    const text = await readFile(path, "utf8");
+    await writeFile(path, text.replace('"b"', '"c"'));
+    expect((await file.read()).items).toEqual(["a", "c"]);
+    await rm(path);
+    expect(await file.read()).toEqual(empty());
+  });
 });
 
 describe("a corrupt file", () => {
