@@ -243,6 +243,19 @@ describe("tessera gateway with Discord", () => {
     expect(anthropic.requests).toHaveLength(1);
   });
 
+  it("a 429 on posting a message is waited out and the answer arrives once", async () => {
+    await startUp();
+    const dm = discord.dmChannelId();
+    discord.failNext("POST", "/channels/:channel/messages", { status: 429, retryAfter: 0.5 });
+    discord.sendMessage({ content: "/whoami" });
+    await nextPost(dm, new RegExp(OWNER.id));
+    const posts = discord.requests.filter(
+      (r) => r.method === "POST" && r.path === `/channels/${dm}/messages`,
+    );
+    expect(posts.map((r) => r.response?.status)).toEqual([429, 200]);
+    expect(discord.sent(dm).filter((m) => m.content.includes(OWNER.id))).toHaveLength(1);
+  });
+
   it("resumes after a dropped socket and a missed heartbeat ACK, and keeps answering", async () => {
     const gw = await startUp();
     discord.closeSocket();
