@@ -10,6 +10,7 @@ import {
   resolveModelInput,
 } from "../src/models/catalog.js";
 import { listProviders } from "../src/models/provider-catalog.js";
+import { ownEntry } from "../src/own-entry.js";
 import { code, escapeMarkup, quoteInput } from "../src/router/markup.js";
 import type { Button, Reply } from "../src/router/types.js";
 
@@ -140,7 +141,7 @@ export function chooseProfile(
 ): ProfileChoice {
   const ids = Object.keys(stored);
   const id =
-    (typed in stored ? typed : undefined) ??
+    (Object.hasOwn(stored, typed) ? typed : undefined) ??
     unique(ids.filter((x) => x.toLowerCase() === typed.toLowerCase())) ??
     (typed.includes(":")
       ? undefined
@@ -175,7 +176,7 @@ export function chooseProfile(
 
 /** The provider a profile belongs to, from the store when it is there, else from its id. */
 export function providerOfProfile(stored: Record<string, { provider: string }>, id: string): string {
-  return stored[id]?.provider ?? providerOfProfileId(id);
+  return ownEntry(stored, id)?.provider ?? providerOfProfileId(id);
 }
 
 function unique(list: string[]): string | undefined {

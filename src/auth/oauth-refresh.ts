@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import type { Actor } from "../audit/audit-log.js";
 import { TesseraError } from "../errors.js";
 import { withFileLock } from "../files/file-lock.js";
+import { ownEntry } from "../own-entry.js";
 import type { AuthStore } from "./auth-store.js";
 import {
   CLAUDE_CLI_PROFILE_ID,
@@ -147,7 +148,7 @@ export class OAuthRefresher {
       updatedAt: this.now(),
     };
     const stored = await store.profilesFile.update((data) => {
-      const current = data.profiles[profileId];
+      const current = ownEntry(data.profiles, profileId);
       // Compare-and-swap: if the profile changed under us (a re-login), keep the newer one.
       if (current?.type === "oauth" && current.refresh !== old.refresh) return current;
       data.profiles[profileId] = updated;

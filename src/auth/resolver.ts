@@ -3,6 +3,7 @@ import { describeExpiry, formatSpan } from "../config/duration.js";
 import type { EnvSnapshot } from "../config/env.js";
 import type { Config } from "../config/schema.js";
 import { providerInfo } from "../models/provider-catalog.js";
+import { ownEntry } from "../own-entry.js";
 import { describeReauthMark, type ProfileUsage, type ReauthKind } from "./auth-state.js";
 import type { AuthSnapshot } from "./auth-store.js";
 import { type Credential, type CredentialType, secretOf } from "./credentials.js";
@@ -112,8 +113,8 @@ export function resolveCandidates(input: ResolveInput): Resolution {
     else pinned = pin;
   }
 
-  const agentOrder = auth.profiles.order[provider];
-  const configOrder = config.auth.order[provider];
+  const agentOrder = ownEntry(auth.profiles.order, provider);
+  const configOrder = ownEntry(config.auth.order, provider);
   const explicit = agentOrder ?? configOrder;
   const orderSource: Resolution["orderSource"] = pinned
     ? "pin"
@@ -139,7 +140,12 @@ export function resolveCandidates(input: ResolveInput): Resolution {
       if (!ordered.includes(id) && id !== pinned) excluded.push({ id, reason: `not in ${label} (${fix})` });
     }
   } else {
-    ordered = sortByDefaultRules(ofProvider, profiles, auth.state.usage, auth.state.lastGood[provider]);
+    ordered = sortByDefaultRules(
+      ofProvider,
+      profiles,
+      auth.state.usage,
+      ownEntry(auth.state.lastGood, provider),
+    );
   }
   ordered = [...new Set(ordered)].filter((id) => id !== pinned);
   if (pinned) ordered.unshift(pinned);
@@ -189,7 +195,7 @@ function sortByDefaultRules(
   return [...ids].sort((a, b) => {
     const byType = TYPE_RANK[profiles[a]!.type] - TYPE_RANK[profiles[b]!.type];
     if (byType !== 0) return byType;
-    const byUse = (usage[a]?.lastUsed ?? 0) - (usage[b]?.lastUsed ?? 0);
+    const byUse = (ownEntry(usage, a)?.lastUsed ?? 0) - (ownEntry(usage, b)?.lastUsed ?? 0);
     if (byUse !== 0) return byUse;
     if (a === lastGood) return -1;
     if (b === lastGood) return 1;
@@ -238,7 +244,7 @@ function buildCandidate(
   c: { id: string; kind: Candidate["kind"]; credential: Credential; source: string; pinned: boolean },
 ): Candidate {
   const { credential } = c;
-  const judged = judge(credential, input.auth.state.usage[c.id], input.now, input.warnWithinMs);
+  const judged = judge(credential, ownEntry(input.auth.state.usage, c.id), input.now, input.warnWithinMs);
   const secret = secretOf(credential);
   const candidate: Candidate = {
     id: c.id,

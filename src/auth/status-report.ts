@@ -5,6 +5,7 @@ import type { Config } from "../config/schema.js";
 import { providersInUse } from "../models/catalog.js";
 import { endpointOf, providerInfo } from "../models/provider-catalog.js";
 import { CLAUDE_CODE_ONLY_FIX } from "../models/provider-error.js";
+import { ownEntry } from "../own-entry.js";
 import { describeReauthMark, type ReauthKind } from "./auth-state.js";
 import type { AuthSnapshot } from "./auth-store.js";
 import { providerOfProfileId } from "./credentials.js";
@@ -155,8 +156,8 @@ export function buildStatusReport(input: BuildReportInput): StatusReport {
     // An excluded profile is not routed by default, but a session may pin it: a refused one still
     // needs the user (PRODUCT §6.1: "a credential is needs-reauth" fails --check).
     for (const { id } of resolution.excluded) {
-      const mark = auth.state.usage[id]?.needsReauth;
-      const credential = Object.hasOwn(auth.profiles.profiles, id) ? auth.profiles.profiles[id] : undefined;
+      const mark = ownEntry(auth.state.usage, id)?.needsReauth;
+      const credential = ownEntry(auth.profiles.profiles, id);
       if (!mark || !credential) continue;
       found.push({
         severity: "error",

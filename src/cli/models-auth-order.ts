@@ -1,6 +1,8 @@
 import { displayPath } from "../config/paths.js";
+import { ownEntry } from "../own-entry.js";
 import { type CliContext, cliActor, writeJson } from "./cli-context.js";
 import { openSyncedServices } from "./models-claude-sync.js";
+import { assertKnownProvider } from "./models-store-profile.js";
 
 export interface OrderOptions {
   provider: string;
@@ -18,8 +20,8 @@ const provider = (opts: OrderOptions) => opts.provider.trim().toLowerCase();
 export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<number> {
   const { services, auth } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
-  const order = (Object.hasOwn(auth.profiles.order, p) ? auth.profiles.order[p] : undefined) ?? null;
-  const configOrder = services.config.auth.order[p] ?? null;
+  const order = ownEntry(auth.profiles.order, p) ?? null;
+  const configOrder = ownEntry(services.config.auth.order, p) ?? null;
   const effective = order ? "agent order" : configOrder ? "config order" : "default";
   if (opts.json) {
     writeJson(ctx, {
@@ -57,6 +59,7 @@ export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<
 export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOptions): Promise<number> {
   const { services } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
+  assertKnownProvider(services, p);
   const saved = await services.store.setOrder(p, ids, cliActor(ctx));
   ctx.stdout.write(
     `Order override for ${p} (agent ${services.agentId}): ${saved.join(", ")}\nOnly these profiles are tried, in this order; clear it with: tessera models auth order clear --provider ${p}\n`,
@@ -69,7 +72,7 @@ export async function runOrderClear(ctx: CliContext, opts: OrderOptions): Promis
   const { services } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
   const had = await services.store.clearOrder(p, cliActor(ctx));
-  const fallback = services.config.auth.order[p] ? "config auth.order" : "the default order";
+  const fallback = ownEntry(services.config.auth.order, p) ? "config auth.order" : "the default order";
   ctx.stdout.write(
     had
       ? `Cleared the order override for ${p} (agent ${services.agentId}); ${fallback} applies now.\n`

@@ -8,6 +8,7 @@ import { displayPath } from "../config/paths.js";
 import type { AuthProfileMeta } from "../config/schema.js";
 import { TesseraError } from "../errors.js";
 import { providerInfo } from "../models/provider-catalog.js";
+import { ownEntry } from "../own-entry.js";
 import type { AgentServices } from "../runtime/services.js";
 import { type CliContext, cliActor } from "./cli-context.js";
 
@@ -49,7 +50,7 @@ export async function storeUserProfile(
     mode: id === CLAUDE_CLI_PROFILE_ID ? "oauth" : mode,
   };
   if (credential.email) meta.email = credential.email;
-  const before = services.config.auth.profiles[id];
+  const before = ownEntry(services.config.auth.profiles, id);
   const configChanged =
     before?.provider !== meta.provider || before?.mode !== meta.mode || before?.email !== meta.email;
   if (configChanged) {
@@ -86,7 +87,7 @@ async function warnIfOrderExcludes(
   provider: string,
 ): Promise<void> {
   const agentOrder = await services.store.getOrder(provider);
-  const order = agentOrder ?? services.config.auth.order[provider];
+  const order = agentOrder ?? ownEntry(services.config.auth.order, provider);
   if (!order || order.includes(id)) return;
   const fix = agentOrder
     ? `tessera models auth order set --provider ${provider} ${[...order, id].join(" ")}`

@@ -6,6 +6,7 @@ import { objectAt, updateConfigFile } from "../config/load.js";
 import { isRecord } from "../config/migrations.js";
 import type { StatePaths } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
+import { ownEntry } from "../own-entry.js";
 import type { OnboardAnswers } from "./onboard-answers.js";
 import { setDotenvValues } from "./onboard-dotenv.js";
 
@@ -47,7 +48,7 @@ export async function applyOnboarding(
   if (answers.credential) {
     const { provider, profileId, type, secret, expires, oauth } = answers.credential;
     const store = new AuthStore(paths.stateDir, answers.agent, new AuditLog(paths.auditPath));
-    const existing = (await store.profilesFile.read()).profiles[profileId];
+    const existing = ownEntry((await store.profilesFile.read()).profiles, profileId);
     if (oauth) {
       // A login just happened: its tokens are new by definition.
       const { created } = await store.upsertProfile(profileId, { ...oauth, origin: "onboard" }, who);
@@ -120,14 +121,14 @@ function configEdits(config: Config, answers: OnboardAnswers): ConfigEdit[] {
   }
   if (answers.credential) {
     const { profileId, provider, type } = answers.credential;
-    const meta = config.auth.profiles[profileId];
+    const meta = ownEntry(config.auth.profiles, profileId);
     if (!meta || meta.provider !== provider || meta.mode !== type) {
       edits.push({
         describe: `auth.profiles["${profileId}"] = { provider: ${provider}, mode: ${type} }`,
         apply: (raw) => {
           const profiles = objectAt(raw, "auth", "profiles");
-          const previous = isRecord(profiles[profileId]) ? profiles[profileId] : {};
-          profiles[profileId] = { ...previous, provider, mode: type };
+          const previous = ownEntry(profiles, profileId);
+          profiles[profileId] = { ...(isRecord(previous) ? previous : {}), provider, mode: type };
         },
       });
     }

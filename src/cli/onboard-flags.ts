@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import { BOT_TOKEN_SOURCE, looksLikeBotToken } from "../doctor/bot-token-shape.js";
 import { TesseraError } from "../errors.js";
 import { formatRef, parseRef, resolveModelInput } from "../models/catalog.js";
+import { ownEntry } from "../own-entry.js";
 import type { CliContext } from "./cli-context.js";
 import { chooseProfileId } from "./models-store-profile.js";
 import {
@@ -213,7 +214,7 @@ function credentialFromFlags(
   const name = type === "api_key" ? apiKeyName : SECRET_NAMES.setupToken;
   const raw = secret(name);
   if (raw === undefined) {
-    const existing = state.storedProfiles[profileId];
+    const existing = ownEntry(state.storedProfiles, profileId);
     if (existing?.type === type) return { provider, profileId, type };
     throw new TesseraError(
       "NO_CREDENTIAL",

@@ -5,6 +5,7 @@ import { BOT_TOKEN_SOURCE, looksLikeBotToken } from "../doctor/bot-token-shape.j
 import { isTesseraError } from "../errors.js";
 import { listCatalog } from "../models/catalog.js";
 import { ANTHROPIC_OAUTH_TOKEN_URL, providerInfo } from "../models/provider-catalog.js";
+import { ownEntry } from "../own-entry.js";
 import type { CliContext } from "./cli-context.js";
 import { chooseProfileId } from "./models-store-profile.js";
 import {
@@ -131,7 +132,7 @@ async function askCredential(
   state: OnboardState,
 ): Promise<CredentialAnswer | undefined> {
   const profileId = `${provider}:default`;
-  const existing = stored[profileId];
+  const existing = ownEntry(stored, profileId);
   const options: { value: string; label: string; hint?: string }[] = [{ value: "api_key", label: "API key" }];
   if (provider === "anthropic")
     options.push(

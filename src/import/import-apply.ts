@@ -3,6 +3,7 @@ import type { AuthStore } from "../auth/auth-store.js";
 import { secretOf } from "../auth/credentials.js";
 import { fingerprint } from "../auth/mask.js";
 import type { Config } from "../config/schema.js";
+import { ownEntry } from "../own-entry.js";
 import { decideOrder, decideProfile, type OrderDecision, type ProfileDecision } from "./import-plan.js";
 
 /**
@@ -30,7 +31,7 @@ export async function applyImportToAgent(
     });
     const doneOrders = orders.map((planned) => {
       if (planned.action === "skip") return planned;
-      const ids = planned.ids.filter((id) => data.profiles[id]?.provider === planned.provider);
+      const ids = planned.ids.filter((id) => ownEntry(data.profiles, id)?.provider === planned.provider);
       const verdict = decideOrder(planned.provider, ids, data, opts);
       if (verdict.action !== "skip") data.order[planned.provider] = ids;
       return { ...planned, ids, ...verdict };

@@ -3,6 +3,7 @@ import { sameCredential, secretOf } from "../auth/credentials.js";
 import { maskSecret } from "../auth/mask.js";
 import type { Config } from "../config/schema.js";
 import { providerInfo } from "../models/provider-catalog.js";
+import { ownEntry } from "../own-entry.js";
 import type { SourceProfile, SourceScan } from "./clawdbot-source.js";
 
 export interface ImportOptions {
@@ -126,7 +127,7 @@ export function planImport(
     }
     const store = targets.get(target.agent);
     const willExist = (id: string) =>
-      store?.profiles[id]?.provider === order.provider ||
+      ownEntry(store?.profiles, id)?.provider === order.provider ||
       planned.get(`${target.agent}\0${id}`)?.credential?.provider === order.provider;
     const ids = order.ids.filter(willExist);
     orders.push({ ...base, ids, ...decideOrder(order.provider, ids, store, opts) });
@@ -176,7 +177,7 @@ export function decideProfile(
   ) {
     return { action: "skip", reason: "the secret is empty" };
   }
-  const existing = store?.profiles[profileId];
+  const existing = ownEntry(store?.profiles, profileId);
   if (!existing) return { action: "import", reason: "new" };
   if (sameCredential(existing, credential)) return { action: "skip", reason: "already present (identical)" };
   if (opts.replace) return { action: "replace", reason: `replaces the stored ${existing.type} (--replace)` };
@@ -195,7 +196,7 @@ export function decideOrder(
 ): { action: "import" | "replace" | "skip"; reason: string } {
   if (ids.length === 0)
     return { action: "skip", reason: "none of its profiles exists here after the import" };
-  const existing = store?.order[provider];
+  const existing = ownEntry(store?.order, provider);
   if (!existing) return { action: "import", reason: "new" };
   if (existing.join("\0") === ids.join("\0")) return { action: "skip", reason: "already set (identical)" };
   if (opts.replace) return { action: "replace", reason: `replaces ${existing.join(", ")} (--replace)` };
