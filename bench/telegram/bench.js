@@ -29,22 +29,25 @@
  * keeps bench/.work/telegram; BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes Node
  * flags to the gateway; BUNDLE_MINIFY=0 keeps the bundle's function names readable in profiles.
  */
-import { spawn, spawnSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildSources } from "../shared/build-sources.js";
+import { cpuMs, memoryKb, startProcess, stopProcess } from "../shared/child-process.js";
+import {
+  kib,
+  median,
+  mib,
+  ms,
+  pct,
+  perRound,
+  roundsPct,
+  signed,
+  spread,
+  verdict,
+} from "../shared/statistics.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** Where the sources and stand-ins are compiled for the run (tsconfig.json's outDir is WORK_DIR/dist). */
@@ -73,85 +76,20 @@ export const name = "telegram";
 
 /** Compiles sources + stand-ins into WORK_DIR and bundles the CLI there; returns the CLI entry. */
 function build(log) {
-  rmSync(WORK_DIR, { recursive: true, force: true });
-  const dist = join(WORK_DIR, "dist");
-  const tsc = () =>
-    spawnSync(
-      process.execPath,
-      [
-        join(ROOT, "node_modules", "typescript", "bin", "tsc"),
-        "-p",
-        join(ROOT, "bench", "telegram", "tsconfig.json"),
-      ],
-      { cwd: ROOT, encoding: "utf8" },
-    );
-  const needed = [
-    "src/cli/main.js",
-    "src/auth/auth-store.js",
-    "test/fakes/telegram-bot-api-server.js",
-    "test/fakes/anthropic-messages-server.js",
-  ];
-  let res = tsc();
-  // Type errors elsewhere in the tree (others edit it concurrently) do not stop tsc from emitting.
-  const missing = () => needed.filter((f) => !existsSync(join(dist, f)));
-  if (missing().length)
-    throw new Error(`tsc did not emit ${missing().join(", ")}:\n${res.stdout}${res.stderr}`);
-  let variant = "bundled, as `npm run build` ships it";
-  const bundle = spawnSync(process.execPath, [join(ROOT, "scripts", "bundle-cli.js")], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, BUNDLE_OUT: join(dist, "src", "cli") },
+  return buildSources({
+    workDir: WORK_DIR,
+    tsconfig: join(ROOT, "bench", "telegram", "tsconfig.json"),
+    needed: [
+      "src/cli/main.js",
+      "src/auth/auth-store.js",
+      "test/fakes/telegram-bot-api-server.js",
+      "test/fakes/anthropic-messages-server.js",
+    ],
+    log,
   });
-  if (bundle.status !== 0) {
-    log(`  scripts/bundle-cli.js failed, measuring tsc's output:\n${bundle.stderr}`);
-    variant = "tsc output (the bundler failed)";
-    res = tsc();
-    if (missing().length) throw new Error(`tsc failed:\n${res.stdout}${res.stderr}`);
-  }
-  mkdirSync(join(WORK_DIR, "bin"), { recursive: true });
-  cpSync(join(ROOT, "bin", "tessera.js"), join(WORK_DIR, "bin", "tessera.js"));
-  return { dist, cli: join(WORK_DIR, "bin", "tessera.js"), variant };
 }
 
 // ─── Processes ───────────────────────────────────────────────────────────────────────────────────
-
-/** Spawns `node …args`; keeps the last 20 kB of its output for error messages. */
-function startProcess(label, args, env) {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  let tail = "";
-  const keep = (d) => {
-    tail = (tail + d).slice(-20_000);
-  };
-  child.stdout.setEncoding("utf8").on("data", keep);
-  child.stderr.setEncoding("utf8").on("data", keep);
-  const exited = new Promise((res) => child.on("close", (code, signal) => res({ code, signal })));
-  return {
-    label,
-    child,
-    t0,
-    exited,
-    get output() {
-      return tail;
-    },
-  };
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within 10 s. */
-async function stopProcess(p) {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill("SIGTERM");
-  const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
-  await p.exited;
-  clearTimeout(timer);
-}
-
-/** VmRSS and VmHWM (peak) of a live process, in KiB. */
-function memoryKb(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const field = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-  return { rss: field("VmRSS"), hwm: field("VmHWM") };
-}
 
 /** Total size of the files under `dir` (0 when it does not exist). */
 function bytesUnder(dir) {
@@ -159,14 +97,6 @@ function bytesUnder(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .reduce((sum, d) => sum + statSync(join(d.parentPath ?? d.path, d.name)).size, 0);
-}
-
-/** CPU time (user + system) a live process has used so far, in ms. */
-function cpuMs(pid) {
-  // Fields after the command name (which may hold spaces, hence the split after ")"): utime is the
-  // 12th, stime the 13th, both in clock ticks (100 per second on Linux).
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** Runs `load` and adds the CPU it cost the bot process and this process (the stand-ins) to `into`. */
@@ -337,20 +267,6 @@ async function makeState(dist, telegramFake, anthropic) {
 }
 
 // ─── Statistics and output ───────────────────────────────────────────────────────────────────────
-
-const sorted = (xs) => [...xs].sort((a, b) => a - b);
-const median = (xs) => {
-  const s = sorted(xs);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-/** Nearest-rank percentile. */
-const pct = (xs, p) => sorted(xs)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)];
-const ms = (x) => (x === undefined ? "n/a" : `${x.toFixed(1)} ms`);
-const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;
-const mib = (kb) => `${(kb / 1024).toFixed(1)} MiB`;
-const signed = (x, unit) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(1)} ${unit}`;
-const verdict = (ok) => (ok ? "**met**" : "**missed**");
 
 /**
  * What profiling found about the gaps (2026-12-03, Node 20.20, 2 cores; re-check when the numbers
@@ -658,19 +574,4 @@ export async function run(opts = {}) {
 /** CPU ms per answered message, bot and stand-ins. */
 function perMsg({ bot, standIns, messages }) {
   return `${(bot / messages).toFixed(2)} / ${(standIns / messages).toFixed(2)} ms`;
-}
-
-/** `min / median / max` in ms. */
-function spread(xs) {
-  return `${[Math.min(...xs), median(xs), Math.max(...xs)].map((x) => x.toFixed(1)).join(" / ")} ms`;
-}
-
-/** The median over rounds of each round's percentile `p` (one disturbed round cannot set it). */
-function roundsPct(rounds, p) {
-  return median(rounds.map((r) => pct(r, p)));
-}
-
-/** Each round's `p50 / p99`, comma-separated. */
-function perRound(rounds) {
-  return `${rounds.map((r) => `${pct(r, 50).toFixed(1)} / ${pct(r, 99).toFixed(1)}`).join(", ")} ms`;
 }
