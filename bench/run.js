@@ -3,7 +3,7 @@
  * BENCHMARKS.md. Benchmarks are not tests: they measure, they do not fail the build.
  * `node bench/run.js telegram` (or `npm run bench -- telegram`) runs only the named ones and
  * replaces only their sections, keeping the others as they were measured; `--runs N` changes the
- * run count (cli-start: timing runs; telegram: rounds).
+ * run count (cli-start: timing runs; telegram, discord: rounds).
  *
  * Each section is stamped with when and where it was measured, so sections from different runs can
  * share the file honestly. A section is `## <name>: …` up to the next `## `.
@@ -103,7 +103,7 @@ const doc = [
   "",
   "Written by `npm run bench` (`node bench/run.js`; `npm run bench -- <name>` re-runs one section); re-run",
   "it rather than editing this file. Numbers depend on the machine and on what else runs on it; the",
-  "ratios against the baseline measured in the same run (a bare `node`, a bare grammY bot) are what to",
+  "ratios against the baseline measured in the same run (a bare `node`, a bare grammY bot, a bare discord.js client) are what to",
   "compare. Each section says when and where it was measured.",
   "",
   ...ordered.flatMap((name) => [sections.get(name), ""]),
