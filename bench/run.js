@@ -80,7 +80,7 @@ function previousSections() {
   return sections;
 }
 
-const sections = previousSections();
+const measuredNow = new Map();
 for (const name of names) {
   process.stderr.write(`bench ${name} …\n`);
   const mod = await import(pathToFileURL(join(BENCH_DIR, name, "bench.js")).href);
@@ -90,8 +90,12 @@ for (const name of names) {
   const [heading, ...rest] = result.markdown.trimEnd().split("\n");
   const section = [heading, "", measured, ...rest].join("\n");
   process.stderr.write(`${section}\n`);
-  sections.set(name, section);
+  measuredNow.set(name, section);
 }
+
+// Read only now: a benchmark takes minutes, and another run may have written its section meanwhile.
+const sections = previousSections();
+for (const [name, section] of measuredNow) sections.set(name, section);
 
 const ordered = [...sections.keys()].sort((a, b) => {
   const ia = all.indexOf(a);
