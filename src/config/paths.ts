@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -42,8 +43,36 @@ export function authStatePath(stateDir: string, agentId: string): string {
   return join(agentDir(stateDir, agentId), "auth-state.json");
 }
 
-export function sessionsPath(stateDir: string, agentId: string): string {
-  return join(stateDir, "agents", agentId, "sessions", "sessions.json");
+/** `<state>/agents/<agentId>/sessions` — the agent's chat sessions, one small file each (see below). */
+export function sessionsDir(stateDir: string, agentId: string): string {
+  return join(stateDir, "agents", agentId, "sessions");
+}
+
+/**
+ * The file of one session: `sessions/<hh>/<hash>.json`, where `<hash>` is the first 32 hex digits of
+ * the SHA-256 of the session key and `<hh>` its first two. A hash, not the key itself: keys hold
+ * ids that people and platforms choose (thread ids, chat ids), and a hash is always a short, safe,
+ * case-proof file name. The 256 shard directories keep each directory to a few hundred entries at
+ * 100,000 sessions, so creating, locking and sweeping one session's file never walks a huge
+ * directory. The file records its key, so a listing needs no index.
+ */
+export function sessionFilePath(stateDir: string, agentId: string, sessionKey: string): string {
+  const hash = sessionFileHash(sessionKey);
+  return join(sessionsDir(stateDir, agentId), hash.slice(0, 2), `${hash}.json`);
+}
+
+/** The hash that names a session's file (see `sessionFilePath`). */
+export function sessionFileHash(sessionKey: string): string {
+  return createHash("sha256").update(sessionKey).digest("hex").slice(0, 32);
+}
+
+/**
+ * Where sessions lived before they got a file each: one `sessions.json` for all of an agent's
+ * sessions. Read once by the migration (`src/sessions/session-migration.ts`), then kept as
+ * `sessions.json.migrated`.
+ */
+export function legacySessionsPath(stateDir: string, agentId: string): string {
+  return join(sessionsDir(stateDir, agentId), "sessions.json");
 }
 
 /**
@@ -51,7 +80,7 @@ export function sessionsPath(stateDir: string, agentId: string): string {
  * state and neither holds a secret.
  */
 export function actionTokensPath(stateDir: string, agentId: string): string {
-  return join(stateDir, "agents", agentId, "sessions", "action-tokens.json");
+  return join(sessionsDir(stateDir, agentId), "action-tokens.json");
 }
 
 /** Shortens a path under the home dir to `~/…` for display; never used for file access. */

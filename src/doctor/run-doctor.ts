@@ -7,6 +7,7 @@ import { corruptFilesCheck } from "./checks/corrupt-files.js";
 import { credentialsCheck } from "./checks/credentials.js";
 import { fileModesCheck } from "./checks/file-modes.js";
 import { profilesCheck } from "./checks/profiles.js";
+import { sessionLayoutCheck } from "./checks/session-layout.js";
 import { sessionPinsCheck } from "./checks/session-pins.js";
 import type { DoctorCheck } from "./doctor-check.js";
 import { type DoctorScope, gatherDoctorScope, type ScopeOptions } from "./doctor-scope.js";
@@ -20,6 +21,7 @@ const DOCTOR_CHECKS: DoctorCheck[] = [
   claudeCodeSyncCheck,
   credentialsCheck,
   profilesCheck,
+  sessionLayoutCheck,
   sessionPinsCheck,
   channelTokensCheck,
   claudeBinaryCheck,

@@ -2,8 +2,16 @@ import { join } from "node:path";
 import type { z } from "zod";
 import { AuthStateFileSchema } from "../auth/auth-state.js";
 import { AuthProfilesFileSchema } from "../auth/credentials.js";
-import { agentDir, authProfilesPath, authStatePath, sessionsPath } from "../config/paths.js";
-import { SessionsFileSchema } from "../sessions/session-store.js";
+import {
+  agentDir,
+  authProfilesPath,
+  authStatePath,
+  legacySessionsPath,
+  sessionsDir,
+} from "../config/paths.js";
+import { listSessionFiles, listShardDirs } from "../sessions/session-files.js";
+import { LEGACY_BACKUP_SUFFIX } from "../sessions/session-migration.js";
+import { LegacySessionsFileSchema, SessionFileSchema } from "../sessions/session-schema.js";
 import type { DoctorScope } from "./doctor-scope.js";
 
 /** A file Tessera keeps on the gateway host (PRODUCT §2), as the doctor checks it. */
@@ -43,10 +51,16 @@ export function stateFilesOf(scope: DoctorScope): StateFile[] {
         agent,
       },
       {
-        path: sessionsPath(stateDir, agent),
-        label: `sessions of agent ${agent}`,
+        path: legacySessionsPath(stateDir, agent),
+        label: `sessions of agent ${agent} in the old single-file layout, not migrated yet`,
         private: true,
-        schema: SessionsFileSchema,
+        schema: LegacySessionsFileSchema,
+        agent,
+      },
+      {
+        path: `${legacySessionsPath(stateDir, agent)}${LEGACY_BACKUP_SUFFIX}`,
+        label: `backup of agent ${agent}'s sessions from before the migration`,
+        private: true,
         agent,
       },
     );
@@ -54,16 +68,42 @@ export function stateFilesOf(scope: DoctorScope): StateFile[] {
   return files;
 }
 
+/**
+ * Every session file of every agent (`sessions/<hh>/<hash>.json`), listed from disk: one per
+ * session, so checks that use this pay per session — doctor is where that is meant to happen.
+ */
+export async function sessionFilesOf(scope: DoctorScope): Promise<StateFile[]> {
+  const files: StateFile[] = [];
+  for (const agent of scope.agents) {
+    const paths = await listSessionFiles(sessionsDir(scope.paths.stateDir, agent)).catch(() => []);
+    for (const path of paths) {
+      files.push({
+        path,
+        label: `session file of agent ${agent}`,
+        private: true,
+        schema: SessionFileSchema,
+        agent,
+      });
+    }
+  }
+  return files;
+}
+
+/** The session shard directories (`sessions/<hh>`) of every agent, listed from disk. */
+export async function sessionDirsOf(scope: DoctorScope): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const agent of scope.agents) {
+    dirs.push(...(await listShardDirs(sessionsDir(scope.paths.stateDir, agent)).catch(() => [])));
+  }
+  return dirs;
+}
+
 /** Every state directory: the state dir, `agents/`, and each agent's dir, `agent/` and `sessions/`. */
 export function stateDirsOf(scope: DoctorScope): string[] {
   const { stateDir } = scope.paths;
   const dirs = [stateDir, join(stateDir, "agents")];
   for (const agent of scope.agents) {
-    dirs.push(
-      join(stateDir, "agents", agent),
-      agentDir(stateDir, agent),
-      join(stateDir, "agents", agent, "sessions"),
-    );
+    dirs.push(join(stateDir, "agents", agent), agentDir(stateDir, agent), sessionsDir(stateDir, agent));
   }
   return dirs;
 }

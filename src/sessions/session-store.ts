@@ -1,55 +1,17 @@
-import { z } from "zod";
 import type { Actor, AuditLog } from "../audit/audit-log.js";
-import { sessionsPath } from "../config/paths.js";
-import { JsonStateFile } from "../files/json-state-file.js";
+import { legacySessionsPath, sessionFilePath, sessionsDir } from "../config/paths.js";
+import { SessionFileHandle, type SessionFileProblem, scanSessionFiles } from "./session-files.js";
+import { capHistory } from "./session-history.js";
+import { legacyFileExists, migrateLegacySessions, readLegacySessions } from "./session-migration.js";
+import type { SessionEntry, SessionFile } from "./session-schema.js";
 
-/**
- * Per-session state in `<state>/agents/<agentId>/sessions/sessions.json`: pins and recent history.
- * A pin records who set it, when, and the source (`user`: set by a person; Tessera never pins on
- * its own — it only clears a pin that became invalid, and says so).
- */
-const pinMeta = {
-  /** The actor that set it: `telegram:123`, `console:local`, `cli:alice`. */
-  setBy: z.string(),
-  setAt: z.number(),
-  source: z.enum(["user"]),
-};
-const ModelPinSchema = z.looseObject({ ref: z.string().min(1), ...pinMeta });
-const ProfilePinSchema = z.looseObject({ id: z.string().min(1), ...pinMeta });
-const HistoryMessageSchema = z.looseObject({
-  role: z.enum(["user", "assistant"]),
-  content: z.string(),
-  at: z.number().optional(),
-});
-const SessionEntrySchema = z.looseObject({
-  createdAt: z.number(),
-  updatedAt: z.number(),
-  /** Pinned model, `provider/model`. */
-  model: ModelPinSchema.optional(),
-  /** Pinned credential (profile id); only owners can set it. */
-  profile: ProfilePinSchema.optional(),
-  history: z.array(HistoryMessageSchema).default([]),
-  /** When `/new` last started a fresh conversation. */
-  conversationStartedAt: z.number().optional(),
-});
-export const SessionsFileSchema = z.looseObject({
-  version: z.number().default(1),
-  sessions: z.record(z.string(), SessionEntrySchema).default({}),
-});
-
-export type HistoryMessage = z.infer<typeof HistoryMessageSchema>;
-export type SessionEntry = z.infer<typeof SessionEntrySchema>;
-export type SessionsFile = z.infer<typeof SessionsFileSchema>;
-
-const emptySessions = (): SessionsFile => ({ version: 1, sessions: {} });
-
-/** At most this many messages of history are kept per session (oldest dropped first). */
-export const HISTORY_MAX_MESSAGES = 40;
-/** …and at most this many characters in total, so a session's context stays affordable. */
-export const HISTORY_MAX_CHARS = 32_000;
-/** One message longer than this is stored cut, with a marker, so one paste cannot evict everything. */
-export const HISTORY_MAX_MESSAGE_CHARS = 16_000;
-const CUT_MARKER = "\n[… cut: message too long to keep in history]";
+export {
+  capHistory,
+  HISTORY_MAX_CHARS,
+  HISTORY_MAX_MESSAGE_CHARS,
+  HISTORY_MAX_MESSAGES,
+} from "./session-history.js";
+export type { HistoryMessage, SessionEntry } from "./session-schema.js";
 
 /**
  * A pin change: a string sets, `null` clears, `undefined` leaves that pin as it is. Model and profile
@@ -66,47 +28,81 @@ export interface Pins {
 }
 
 /**
- * The sessions of one agent, on the files layer (locked read-modify-write, atomic, 0600). Every pin
- * change is one locked update and is audited with who made it; several routers and processes can
- * write at once without losing each other's changes.
+ * Writes to session files still running in this process, by file: a read of the same session waits
+ * for them, so a message sees the history its session's previous answer wrote even when that write
+ * was not awaited (the agent turn hands the answer back first; see `AgentTurnRunner`).
+ */
+const writesInFlight = new Map<string, Promise<unknown>>();
+
+/**
+ * The sessions of one agent, one small file each (`sessions/<hh>/<hash>.json`, see
+ * `sessionFilePath`): a message reads and writes only its own session's file, under that file's own
+ * lock, so what a message costs does not grow with the number of sessions. Every pin change is one
+ * locked update and is audited with who made it; a change that changes nothing takes no lock and
+ * writes nothing. Several routers and processes can write at once without losing each other's
+ * changes. The first use migrates the old single `sessions.json` (see `migrateLegacySessions`).
  */
 export class SessionStore {
-  private readonly file: JsonStateFile<SessionsFile>;
+  private migrated: Promise<unknown> | undefined;
 
   constructor(
-    stateDir: string,
+    readonly stateDir: string,
     readonly agentId: string,
     readonly auditLog?: AuditLog,
     private readonly now: () => number = Date.now,
-  ) {
-    this.file = new JsonStateFile(sessionsPath(stateDir, agentId), SessionsFileSchema, emptySessions);
+  ) {}
+
+  /** The directory that holds the agent's session files. */
+  get path(): string {
+    return sessionsDir(this.stateDir, this.agentId);
   }
 
-  get path(): string {
-    return this.file.path;
+  /** The file of one session (whether or not it exists yet). */
+  pathOf(key: string): string {
+    return sessionFilePath(this.stateDir, this.agentId, key);
   }
 
   /** The session as on disk now, or undefined when it has never pinned or talked. */
-  async get(key: string): Promise<SessionEntry | undefined> {
-    return (await this.file.read()).sessions[key];
+  get(key: string): Promise<SessionEntry | undefined> {
+    return this.read(key);
   }
 
-  /** Every session, for `doctor` (pins pointing at missing profiles) and tests. */
+  /**
+   * Every session, for `doctor` (pins pointing at missing profiles), `models auth remove` and tests:
+   * the only read that pays per session. Sessions still in an unmigrated `sessions.json` are
+   * included (this read migrates nothing). A session file that cannot be read fails the listing with
+   * its path; `scan()` lists around it.
+   */
   async all(): Promise<Record<string, SessionEntry>> {
-    return (await this.file.read()).sessions;
+    const { sessions, problems } = await this.scan();
+    if (problems[0]) throw problems[0].error;
+    return sessions;
+  }
+
+  /** `all()`, with the files it could not use reported instead of thrown. */
+  async scan(): Promise<{ sessions: Record<string, SessionEntry>; problems: SessionFileProblem[] }> {
+    const scan = await scanSessionFiles(this.path);
+    const legacy = (await legacyFileExists(legacySessionsPath(this.stateDir, this.agentId)))
+      ? await readLegacySessions(this.stateDir, this.agentId)
+      : undefined;
+    if (!legacy) return scan;
+    // A file of its own is newer than the old file's copy (the migration never overwrites one).
+    const merged = Object.entries(legacy.sessions).filter(([key]) => !Object.hasOwn(scan.sessions, key));
+    const sessions = Object.fromEntries([...Object.entries(scan.sessions), ...merged].sort(byKey));
+    return { sessions, problems: scan.problems };
   }
 
   /** Applies a pin change (see `PinChange`) and audits each pin that actually changed. */
   async setPins(key: string, change: PinChange, who: Actor): Promise<{ before: Pins; after: Pins }> {
+    // A plain read first: a pin that is already so (a repeated `/model x`) takes no lock, writes nothing.
+    const current = pinsOf(await this.read(key));
+    if (samePins(applyChange(current, change), current)) return { before: current, after: current };
     const now = this.now();
-    const result = await this.file.update((data) => {
-      const existing = data.sessions[key];
-      const before: Pins = { model: existing?.model?.ref, profile: existing?.profile?.id };
-      const after: Pins = {
-        model: change.model === undefined ? before.model : (change.model ?? undefined),
-        profile: change.profile === undefined ? before.profile : (change.profile ?? undefined),
-      };
-      if (after.model === before.model && after.profile === before.profile) return { before, after };
+    const result = await this.update(key, (data) => {
+      const existing = data.session;
+      const before = pinsOf(existing);
+      const after = applyChange(before, change);
+      if (samePins(after, before)) return { before, after };
       const entry = existing ?? newEntry(now);
       const meta = { setBy: who.actor, setAt: now, source: "user" as const };
       if (after.model !== before.model) {
@@ -118,7 +114,7 @@ export class SessionStore {
         else entry.profile = { id: after.profile, ...meta };
       }
       entry.updatedAt = now;
-      data.sessions[key] = entry;
+      data.session = entry;
       return { before, after };
     });
     await this.auditPinChanges(key, result.before, result.after, who);
@@ -141,11 +137,13 @@ export class SessionStore {
     reason: string,
     who: Actor,
   ): Promise<boolean> {
+    const holds = (entry: SessionEntry | undefined) =>
+      (kind === "model" ? entry?.model?.ref : entry?.profile?.id) === value;
+    if (!holds(await this.read(key))) return false;
     const now = this.now();
-    const cleared = await this.file.update((data) => {
-      const entry = data.sessions[key];
-      const current = kind === "model" ? entry?.model?.ref : entry?.profile?.id;
-      if (!entry || current !== value) return false;
+    const cleared = await this.update(key, (data) => {
+      const entry = data.session;
+      if (!entry || !holds(entry)) return false;
       delete entry[kind];
       entry.updatedAt = now;
       return true;
@@ -161,9 +159,9 @@ export class SessionStore {
   }
 
   /**
-   * Adds messages to the session's history and trims it: at most `HISTORY_MAX_MESSAGES` messages and
-   * `HISTORY_MAX_CHARS` characters, oldest first out, and never starting with an assistant message
-   * (provider APIs expect the user to speak first).
+   * Adds messages to the session's history and trims it (`capHistory`): at most
+   * `HISTORY_MAX_MESSAGES` messages and `HISTORY_MAX_CHARS` characters, oldest first out, never
+   * starting with an assistant message. Resolves once the session's file is written.
    */
   async appendHistory(
     key: string,
@@ -171,14 +169,14 @@ export class SessionStore {
   ): Promise<void> {
     if (messages.length === 0) return;
     const now = this.now();
-    await this.file.update((data) => {
-      const entry = data.sessions[key] ?? newEntry(now);
+    await this.update(key, (data) => {
+      const entry = data.session ?? newEntry(now);
       entry.history = capHistory([
         ...entry.history,
         ...messages.map((m) => ({ role: m.role, content: m.content, at: now })),
       ]);
       entry.updatedAt = now;
-      data.sessions[key] = entry;
+      data.session = entry;
     });
   }
 
@@ -190,14 +188,14 @@ export class SessionStore {
   /** `/new`: forgets the conversation, keeps the pins. Returns how many messages were dropped. */
   async newConversation(key: string, who: Actor): Promise<{ dropped: number; pins: Pins }> {
     const now = this.now();
-    const result = await this.file.update((data) => {
-      const entry = data.sessions[key] ?? newEntry(now);
+    const result = await this.update(key, (data) => {
+      const entry = data.session ?? newEntry(now);
       const dropped = entry.history.length;
       entry.history = [];
       entry.conversationStartedAt = now;
       entry.updatedAt = now;
-      data.sessions[key] = entry;
-      return { dropped, pins: { model: entry.model?.ref, profile: entry.profile?.id } };
+      data.session = entry;
+      return { dropped, pins: pinsOf(entry) };
     });
     await this.auditLog?.append(who, "session.new", {
       agent: this.agentId,
@@ -205,6 +203,41 @@ export class SessionStore {
       detail: `dropped ${result.dropped} messages; pins kept`,
     });
     return result;
+  }
+
+  /** `get`, also for this class's own plain reads (which are no reads of the session by a caller). */
+  private async read(key: string): Promise<SessionEntry | undefined> {
+    const file = await this.fileOf(key);
+    await writesInFlight.get(file.path);
+    return file.read();
+  }
+
+  /**
+   * Migrates the old `sessions.json` once (the first time this store is used; a failure, such as a
+   * corrupt old file, is retried on the next use), then hands out the session's file.
+   */
+  private async fileOf(key: string): Promise<SessionFileHandle> {
+    this.migrated ??= migrateLegacySessions(this.stateDir, this.agentId).catch((err) => {
+      this.migrated = undefined;
+      throw err;
+    });
+    await this.migrated;
+    return new SessionFileHandle(this.pathOf(key), key);
+  }
+
+  /** A locked update of one session's file, visible to this process's reads of it until it lands. */
+  private async update<R>(key: string, mutate: (data: SessionFile) => R): Promise<R> {
+    const file = await this.fileOf(key);
+    const write = file.update(mutate);
+    const settled = write.then(
+      () => {},
+      () => {},
+    );
+    writesInFlight.set(file.path, settled);
+    void settled.then(() => {
+      if (writesInFlight.get(file.path) === settled) writesInFlight.delete(file.path);
+    });
+    return write;
   }
 
   private async auditPinChanges(key: string, before: Pins, after: Pins, who: Actor): Promise<void> {
@@ -222,29 +255,33 @@ export class SessionStore {
   }
 }
 
+/**
+ * Waits for every session write this process has started (the agent turn does not wait for its
+ * history write): for an orderly exit, and for tests that read files directly.
+ */
+export async function settleSessionWrites(): Promise<void> {
+  while (writesInFlight.size > 0) await Promise.all(writesInFlight.values());
+}
+
+function pinsOf(entry: SessionEntry | undefined): Pins {
+  return { model: entry?.model?.ref, profile: entry?.profile?.id };
+}
+
+function applyChange(before: Pins, change: PinChange): Pins {
+  return {
+    model: change.model === undefined ? before.model : (change.model ?? undefined),
+    profile: change.profile === undefined ? before.profile : (change.profile ?? undefined),
+  };
+}
+
+function samePins(a: Pins, b: Pins): boolean {
+  return a.model === b.model && a.profile === b.profile;
+}
+
+function byKey(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
 function newEntry(now: number): SessionEntry {
   return { createdAt: now, updatedAt: now, history: [] };
-}
-
-/** Applies the history limits (see `appendHistory`). */
-export function capHistory(messages: HistoryMessage[]): HistoryMessage[] {
-  const out = messages.map((m) =>
-    m.content.length > HISTORY_MAX_MESSAGE_CHARS ? { ...m, content: cut(m.content) } : m,
-  );
-  let total = out.reduce((sum, m) => sum + m.content.length, 0);
-  let start = 0;
-  while (start < out.length && (out.length - start > HISTORY_MAX_MESSAGES || total > HISTORY_MAX_CHARS)) {
-    total -= out[start]!.content.length;
-    start++;
-  }
-  while (start < out.length && out[start]!.role === "assistant") start++;
-  return out.slice(start);
-}
-
-function cut(text: string): string {
-  let end = HISTORY_MAX_MESSAGE_CHARS - CUT_MARKER.length;
-  // Do not leave half of a surrogate pair at the cut.
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end) + CUT_MARKER;
 }

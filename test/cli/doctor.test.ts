@@ -1,6 +1,7 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sessionFilePath } from "../../src/config/paths.js";
 import { startOAuthFake } from "../fakes/anthropic-oauth-server.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 import { type CliResult, createSandbox, inHours, modeOf, type Sandbox } from "./models-harness.js";
@@ -201,6 +202,12 @@ describe("tessera doctor", () => {
       { mode: 0o600 },
     );
     const before = await doctorJson();
+    // The old single-file layout is known: its sessions are checked, and --fix migrates them.
+    expect(before.json.findings.find((f) => f.check === "session-layout")).toMatchObject({
+      severity: "warning",
+      path: sessionsPath,
+      autoFix: expect.stringMatching(/^migrate the 2 session\(s\) of .*sessions\.json to one file each/),
+    });
     const pin = before.json.findings.find((f) => f.check === "session-pins");
     expect(pin).toMatchObject({
       severity: "warning",
@@ -210,9 +217,16 @@ describe("tessera doctor", () => {
 
     const fixed = await doctorJson(["--fix"]);
     expect(fixed.json.fixed.map((f) => f.result)).toEqual([
+      `migrated 2 session(s) of agent main to one file each (2 written); the old file is kept as ${sessionsPath}.migrated`,
       "cleared the dangling pin anthropic:gone of session telegram:dm:42",
     ]);
-    const sessions = (await sb.readJson(sessionsPath)).sessions as Record<string, Record<string, unknown>>;
+    await expect(readFile(sessionsPath)).rejects.toMatchObject({ code: "ENOENT" });
+    const fileOf = async (key: string) =>
+      (await sb.readJson(sessionFilePath(sb.stateDir, "main", key))) as Record<string, unknown>;
+    const sessions = {
+      "telegram:dm:42": (await fileOf("telegram:dm:42")).session,
+      "telegram:dm:43": (await fileOf("telegram:dm:43")).session,
+    } as Record<string, Record<string, unknown>>;
     expect(sessions["telegram:dm:42"]!.profile).toBeUndefined();
     expect(sessions["telegram:dm:42"]!.model).toMatchObject({ ref: "anthropic/claude-opus-4-5" });
     expect(sessions["telegram:dm:42"]!.history).toEqual([{ role: "user", content: "hello" }]);

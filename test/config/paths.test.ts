@@ -7,8 +7,11 @@ import {
   authStatePath,
   displayPath,
   expandHome,
+  legacySessionsPath,
   resolveStatePaths,
-  sessionsPath,
+  sessionFileHash,
+  sessionFilePath,
+  sessionsDir,
 } from "../../src/config/paths.js";
 
 describe("resolveStatePaths", () => {
@@ -47,7 +50,23 @@ describe("per-agent paths", () => {
     expect(agentDir("/s", "main")).toBe("/s/agents/main/agent");
     expect(authProfilesPath("/s", "work")).toBe("/s/agents/work/agent/auth-profiles.json");
     expect(authStatePath("/s", "work")).toBe("/s/agents/work/agent/auth-state.json");
-    expect(sessionsPath("/s", "main")).toBe("/s/agents/main/sessions/sessions.json");
+    expect(sessionsDir("/s", "main")).toBe("/s/agents/main/sessions");
+    expect(legacySessionsPath("/s", "main")).toBe("/s/agents/main/sessions/sessions.json");
+  });
+
+  it("put each session in sessions/<hh>/<hash>.json, named by the SHA-256 of its key", () => {
+    const key = "agent:main:telegram:dm:42";
+    const hash = sessionFileHash(key);
+    expect(hash).toMatch(/^[0-9a-f]{32}$/);
+    expect(sessionFilePath("/s", "main", key)).toBe(
+      `/s/agents/main/sessions/${hash.slice(0, 2)}/${hash}.json`,
+    );
+    // Keys people or platforms shape never shape the path.
+    for (const odd of ["agent:main:discord:channel:../../x", "A/B", "a".repeat(5000), "__proto__"])
+      expect(sessionFilePath("/s", "main", odd)).toMatch(
+        /^\/s\/agents\/main\/sessions\/[0-9a-f]{2}\/[0-9a-f]{32}\.json$/,
+      );
+    expect(sessionFileHash("a")).not.toBe(sessionFileHash("A"));
   });
 });
 

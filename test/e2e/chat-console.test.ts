@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthStore } from "../../src/auth/auth-store.js";
-import { sessionsPath } from "../../src/config/paths.js";
+import { sessionFilePath } from "../../src/config/paths.js";
 import { chat } from "../support/run-chat.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
@@ -52,8 +52,10 @@ describe("tessera chat (console adapter, end to end)", () => {
     expect(status).toMatch(/^Next: anthropic:work — pinned by this session$/m);
     expectNoSecretIn(run.stdout + run.stderr, [key]);
 
-    const sessions = JSON.parse(await readFile(sessionsPath(join(dir, "state"), "main"), "utf8"));
-    expect(sessions.sessions["agent:main:console:local"]).toMatchObject({
+    const consoleKey = "agent:main:console:local";
+    const file = JSON.parse(await readFile(sessionFilePath(join(dir, "state"), "main", consoleKey), "utf8"));
+    expect(file.key).toBe(consoleKey);
+    expect(file.session).toMatchObject({
       model: { ref: "anthropic/claude-sonnet-4-5", setBy: "console:local", source: "user" },
       profile: { id: "anthropic:work", setBy: "console:local", source: "user" },
     });

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/audit-log.js";
-import { sessionsPath } from "../../src/config/paths.js";
+import { sessionFilePath, sessionsDir } from "../../src/config/paths.js";
 import {
   capHistory,
   HISTORY_MAX_CHARS,
@@ -27,15 +27,20 @@ describe("SessionStore", () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it("lives at sessionsPath, written 0600 in a 0700 directory", async () => {
+  it("keeps each session in its own file, written 0600 in 0700 directories", async () => {
     await store.setPins(KEY, { model: "anthropic/claude-opus-4-5" }, who);
-    expect(store.path).toBe(sessionsPath(dir, "main"));
-    expect((await stat(store.path)).mode & 0o777).toBe(0o600);
-    expect((await stat(dirname(store.path))).mode & 0o777).toBe(0o700);
-    const onDisk = JSON.parse(await readFile(store.path, "utf8"));
+    expect(store.path).toBe(sessionsDir(dir, "main"));
+    const file = store.pathOf(KEY);
+    expect(file).toBe(sessionFilePath(dir, "main", KEY));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(dirname(file))).mode & 0o777).toBe(0o700);
+    expect((await stat(store.path)).mode & 0o777).toBe(0o700);
+    const onDisk = JSON.parse(await readFile(file, "utf8"));
     expect(onDisk).toMatchObject({
       version: 1,
-      sessions: { [KEY]: { model: { ref: "anthropic/claude-opus-4-5" } } },
+      key: KEY,
+      revision: 1,
+      session: { model: { ref: "anthropic/claude-opus-4-5" } },
     });
   });
 
@@ -72,6 +77,7 @@ describe("SessionStore", () => {
   it("does not create an entry or write when clearing pins that do not exist", async () => {
     const result = await store.reset(KEY, who);
     expect(result.before).toEqual({});
+    await expect(stat(store.pathOf(KEY))).rejects.toMatchObject({ code: "ENOENT" });
     await expect(stat(store.path)).rejects.toMatchObject({ code: "ENOENT" });
     expect((await audit.read()).entries).toEqual([]);
   });
@@ -113,12 +119,12 @@ describe("SessionStore", () => {
 
   it("refuses to read or overwrite a corrupt file", async () => {
     await store.setPins(KEY, { model: "openai/gpt-5" }, who);
-    await writeFile(store.path, "{ torn");
+    await writeFile(store.pathOf(KEY), "{ torn");
     await expect(store.get(KEY)).rejects.toMatchObject({ code: "FILE_CORRUPT" });
     await expect(store.setPins(KEY, { model: "openai/gpt-5-mini" }, who)).rejects.toMatchObject({
       code: "FILE_CORRUPT",
     });
-    expect(await readFile(store.path, "utf8")).toBe("{ torn");
+    expect(await readFile(store.pathOf(KEY), "utf8")).toBe("{ torn");
   });
 
   it("keeps every update when two stores on the same file write at once", async () => {
@@ -169,5 +175,123 @@ describe("capHistory", () => {
     const body = content.slice(0, content.indexOf("\n[…"));
     expect(body.length % 2).toBe(0);
     expect([...body].every((c) => c === "😀")).toBe(true);
+  });
+});
+
+describe("SessionStore: one file per session", () => {
+  let dir: string;
+  let store: SessionStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tessera-sessions-"));
+    store = new SessionStore(dir, "main");
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("writes nothing and takes no lock for a change that changes nothing", async () => {
+    await store.setPins(KEY, { model: "openai/gpt-5", profile: "openai:work" }, who);
+    const file = store.pathOf(KEY);
+    const before = await stat(file);
+    // Another process holds this session's lock: any locked write would now wait for it.
+    await mkdir(`${file}.lock`);
+    const started = Date.now();
+    expect(await store.setPins(KEY, { model: "openai/gpt-5" }, who)).toEqual({
+      before: { model: "openai/gpt-5", profile: "openai:work" },
+      after: { model: "openai/gpt-5", profile: "openai:work" },
+    });
+    await store.setPins(KEY, { model: "openai/gpt-5", profile: "openai:work" }, who);
+    expect(await store.clearPinIf(KEY, "profile", "openai:other", "gone", who)).toBe(false);
+    expect(await store.reset("agent:main:telegram:dm:never", who)).toMatchObject({ before: {}, after: {} });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    const after = await stat(file);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(JSON.parse(await readFile(file, "utf8")).revision).toBe(1);
+  });
+
+  it("counts each write that changed the session in revision", async () => {
+    await store.setPins(KEY, { model: "openai/gpt-5" }, who);
+    await store.appendHistory(KEY, [{ role: "user", content: "a" }]);
+    await store.appendHistory(KEY, [{ role: "user", content: "b" }]);
+    await store.setPins(KEY, { model: "openai/gpt-5" }, who);
+    await store.newConversation(KEY, who);
+    expect(JSON.parse(await readFile(store.pathOf(KEY), "utf8")).revision).toBe(4);
+  });
+
+  it("confines a corrupt file to its own session and names it", async () => {
+    const other = "agent:main:telegram:dm:7";
+    await store.setPins(KEY, { model: "openai/gpt-5" }, who);
+    await store.setPins(other, { model: "anthropic/claude-opus-4-5" }, who);
+    await writeFile(store.pathOf(KEY), '{"version":1,"key":');
+    await expect(store.get(KEY)).rejects.toThrow(store.pathOf(KEY));
+    await expect(store.appendHistory(KEY, [{ role: "user", content: "x" }])).rejects.toMatchObject({
+      code: "FILE_CORRUPT",
+      hint: expect.stringContaining("doctor --fix"),
+    });
+    // Every other session works as before.
+    await store.appendHistory(other, [{ role: "user", content: "still here" }]);
+    expect(await store.history(other)).toEqual([{ role: "user", content: "still here" }]);
+    expect(await readFile(store.pathOf(KEY), "utf8")).toBe('{"version":1,"key":');
+    // The listing names the file instead of treating it as empty; scan() lists around it.
+    await expect(store.all()).rejects.toThrow(store.pathOf(KEY));
+    const scan = await store.scan();
+    expect(Object.keys(scan.sessions)).toEqual([other]);
+    expect(scan.problems).toMatchObject([{ path: store.pathOf(KEY), kind: "unreadable" }]);
+  });
+
+  it("refuses a session file copied under another session's name", async () => {
+    const other = "agent:main:telegram:dm:7";
+    await store.setPins(KEY, { model: "openai/gpt-5" }, who);
+    await mkdir(dirname(store.pathOf(other)), { recursive: true });
+    await writeFile(store.pathOf(other), await readFile(store.pathOf(KEY)));
+    await expect(store.get(other)).rejects.toMatchObject({ code: "FILE_INVALID" });
+    await expect(store.setPins(other, { model: "openai/gpt-5-mini" }, who)).rejects.toThrow(
+      /holds the session "agent:main:telegram:dm:42"/,
+    );
+    expect((await store.scan()).problems).toMatchObject([{ path: store.pathOf(other), kind: "misplaced" }]);
+  });
+
+  it("lets a read see a history write that was started but not awaited", async () => {
+    await store.setPins(KEY, { model: "openai/gpt-5" }, who);
+    // The write has to wait for another process's lock on this session…
+    await mkdir(`${store.pathOf(KEY)}.lock`);
+    const writing = store.appendHistory(KEY, [
+      { role: "user", content: "question" },
+      { role: "assistant", content: "answer" },
+    ]);
+    // …and the session's next message reads meanwhile (the agent turn does not await the write).
+    let read: unknown;
+    const reading = new SessionStore(dir, "main").history(KEY).then((h) => {
+      read = h;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(read).toBeUndefined();
+    await rm(`${store.pathOf(KEY)}.lock`, { recursive: true });
+    await reading;
+    expect(read).toEqual([
+      { role: "user", content: "question" },
+      { role: "assistant", content: "answer" },
+    ]);
+    await writing;
+  });
+
+  it("lists sessions from their files, skipping locks, temp files and files moved aside", async () => {
+    for (let i = 0; i < 30; i++)
+      await store.setPins(`agent:main:telegram:dm:${i}`, { model: "openai/gpt-5" }, who);
+    const shard = dirname(store.pathOf("agent:main:telegram:dm:3"));
+    await mkdir(join(shard, "0123456789abcdef0123456789abcdef.json.lock"));
+    await writeFile(join(shard, ".0123456789abcdef0123456789abcdef.json.99.abcd.tmp"), "{ half");
+    await writeFile(`${store.pathOf("agent:main:telegram:dm:3")}.corrupt-2026-01-01T00-00-00Z`, "{");
+    const all = await store.all();
+    expect(Object.keys(all)).toHaveLength(30);
+    expect(Object.keys(all)).toEqual([...Object.keys(all)].sort());
+  });
+
+  it("reports a file in place of the sessions directory with its path and the fix", async () => {
+    await mkdir(dirname(store.path), { recursive: true });
+    await writeFile(store.path, "not a directory");
+    const failure = store.get(KEY);
+    await expect(failure).rejects.toThrow(`${store.path} is not a directory`);
+    await expect(failure).rejects.toMatchObject({
+      hint: expect.stringContaining(`move ${store.path} aside`),
+    });
   });
 });

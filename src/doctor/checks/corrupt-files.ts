@@ -6,7 +6,7 @@ import { formatIssues } from "../../schema-issues.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
 import { quarantineFile } from "../quarantine.js";
-import { stateFilesOf } from "../state-files.js";
+import { sessionFilesOf, stateFilesOf } from "../state-files.js";
 
 /**
  * State files that do not parse, or parse into the wrong layout. Every command refuses to run on
@@ -19,7 +19,9 @@ export const corruptFilesCheck: DoctorCheck = {
   name: "corrupt-files",
   async run(scope) {
     const findings: Finding[] = [];
-    for (const file of stateFilesOf(scope)) {
+    // Session files too, one per session: a corrupt one stops only its own session, and is moved
+    // aside on its own.
+    for (const file of [...stateFilesOf(scope), ...(await sessionFilesOf(scope))]) {
       if (!file.schema) continue;
       const text = await readTextIfExists(file.path);
       if (text === undefined) continue;

@@ -2,22 +2,24 @@ import { chmod, stat } from "node:fs/promises";
 import { DIR_MODE, FILE_MODE } from "../../files/atomic-write.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
-import { stateDirsOf, stateFilesOf } from "../state-files.js";
+import { sessionDirsOf, sessionFilesOf, stateDirsOf, stateFilesOf } from "../state-files.js";
 
 /**
- * Modes of every state file (0600) and directory (0700), PRODUCT §2. A credential, config, `.env` or
- * sessions file that others can read or write is an error; other deviations are warnings. `--fix`
- * chmods. A file owned by another user (someone ran tessera as root) is reported; fixing that needs
- * `chown`, which doctor does not do.
+ * Modes of every state file (0600) and directory (0700), PRODUCT §2, session files and their shard
+ * directories included. A credential, config, `.env` or session file that others can read or write
+ * is an error; other deviations are warnings. `--fix` chmods. A file owned by another user (someone
+ * ran tessera as root) is reported; fixing that needs `chown`, which doctor does not do.
  */
 export const fileModesCheck: DoctorCheck = {
   name: "file-modes",
   async run(scope) {
     const findings: Finding[] = [];
     const uid = process.getuid?.();
+    const dirs = [...stateDirsOf(scope), ...(await sessionDirsOf(scope))];
+    const files = [...stateFilesOf(scope), ...(await sessionFilesOf(scope))];
     const targets = [
-      ...stateDirsOf(scope).map((path) => ({ path, dir: true, private: false, label: "state directory" })),
-      ...stateFilesOf(scope).map((f) => ({ path: f.path, dir: false, private: f.private, label: f.label })),
+      ...dirs.map((path) => ({ path, dir: true, private: false, label: "state directory" })),
+      ...files.map((f) => ({ path: f.path, dir: false, private: f.private, label: f.label })),
     ];
     for (const target of targets) {
       const info = await stat(target.path).catch(() => undefined);

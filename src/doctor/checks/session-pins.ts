@@ -7,9 +7,9 @@ import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
 
 /**
- * Session pins that no longer apply (`sessions/sessions.json`). A profile pin whose profile is gone
- * is dangling: `--fix` clears exactly that pin (compare-and-clear under the lock, audited), leaving
- * the model pin and history alone. Other stale pins (a model no longer allowed, a profile of another
+ * Session pins that no longer apply (every session file, and an unmigrated `sessions.json`). A
+ * profile pin whose profile is gone is dangling: `--fix` clears exactly that pin (compare-and-clear
+ * under the session's lock, audited), leaving the model pin and history alone. Other stale pins (a model no longer allowed, a profile of another
  * provider than the model) are reported; the gateway clears those itself on the session's next
  * message and tells the chat why, which doctor cannot do.
  */
@@ -24,7 +24,8 @@ export const sessionPinsCheck: DoctorCheck = {
       const sessions = new SessionStore(scope.paths.stateDir, agent, audit);
       let all: Record<string, SessionEntry>;
       try {
-        all = await sessions.all();
+        // Files that cannot be read are the corrupt-files and session-layout checks' findings.
+        all = (await sessions.scan()).sessions;
       } catch (err) {
         if (isTesseraError(err) && (err.code === "FILE_CORRUPT" || err.code === "FILE_INVALID")) continue;
         throw err;
@@ -42,7 +43,7 @@ export const sessionPinsCheck: DoctorCheck = {
             fix: dangling
               ? "tessera doctor --fix   (clears that pin; or in the chat: /model reset)"
               : "none needed: the gateway clears it on the session's next message and says why (or in the chat: /model reset)",
-            path: sessions.path,
+            path: sessions.pathOf(key),
             agent,
             profileId: pin.kind === "profile" ? pin.value : undefined,
             repair: dangling
