@@ -6,8 +6,8 @@ import { providerInfo } from "../models/provider-catalog.js";
 import { ownEntry } from "../own-entry.js";
 import { describeReauthMark, type ProfileUsage, type ReauthKind } from "./auth-state.js";
 import type { AuthSnapshot } from "./auth-store.js";
-import { type Credential, type CredentialType, secretOf } from "./credentials.js";
-import { fingerprint, maskSecret } from "./mask.js";
+import { allSecretsOf, type Credential, type CredentialType, secretOf } from "./credentials.js";
+import { fingerprint, maskSecret, redactSecrets } from "./mask.js";
 
 /** A candidate's state, shown everywhere with its reason (PRODUCT §4). */
 export type CandidateState =
@@ -280,7 +280,8 @@ export function judge(
   if (usage?.needsReauth) {
     return {
       state: "needs-reauth",
-      reason: describeReauthMark(usage.needsReauth),
+      // Redacted again as shown: a reason stored by an older version may hold a piece of the secret.
+      reason: redactSecrets(describeReauthMark(usage.needsReauth), allSecretsOf(credential)),
       canRefresh: false,
       reauthKind: usage.needsReauth.kind ?? "auth",
     };

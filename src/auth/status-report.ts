@@ -8,7 +8,8 @@ import { CLAUDE_CODE_ONLY_FIX } from "../models/provider-error.js";
 import { ownEntry } from "../own-entry.js";
 import { describeReauthMark, type ReauthKind } from "./auth-state.js";
 import type { AuthSnapshot } from "./auth-store.js";
-import { providerOfProfileId } from "./credentials.js";
+import { allSecretsOf, providerOfProfileId } from "./credentials.js";
+import { redactSecrets } from "./mask.js";
 import {
   type Candidate,
   type CandidateState,
@@ -163,7 +164,7 @@ export function buildStatusReport(input: BuildReportInput): StatusReport {
         severity: "error",
         provider,
         profileId: id,
-        what: `${id}: ${describeReauthMark(mark)} (not in the order, but sessions can pin it)`,
+        what: `${id}: ${redactSecrets(describeReauthMark(mark), allSecretsOf(credential))} (not in the order, but sessions can pin it)`,
         fix: credentialFix(provider, {
           id,
           type: credential.type,

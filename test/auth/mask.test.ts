@@ -32,7 +32,8 @@ describe("redactSecrets", () => {
     const key = fakeSecret("", 40); // no recognisable shape: only knowing it helps
     const out = redactSecrets(`invalid key ${key}; retry with ${key}`, [key]);
     expectNoSecretIn(out, [key]);
-    expect(out).toBe(`invalid key ${maskSecret(key)}; retry with ${maskSecret(key)}`);
+    // Named by fingerprint only: not even the masked tail, which chat must not show.
+    expect(out).toBe(`invalid key [secret #${fingerprint(key)}]; retry with [secret #${fingerprint(key)}]`);
   });
 
   it("removes known secrets however short, and pasted ones with a trailing newline", () => {
@@ -42,11 +43,11 @@ describe("redactSecrets", () => {
     expectNoSecretIn(out, [short, pasted.trim()]);
   });
 
-  it("replaces a secret that contains another one as a whole", () => {
+  it("replaces a secret that contains another one as a whole (one marker for the run)", () => {
     const inner = fakeSecret("", 20);
     const outer = `${inner}${fakeSecret("", 20)}`;
     const out = redactSecrets(`x ${outer} y`, [inner, outer]);
-    expect(out).toBe(`x ${maskSecret(outer)} y`);
+    expect(out).toBe(`x [secret #${fingerprint(outer)}] y`);
   });
 
   it("removes sk- and sk_ keys and bearer tokens it was not told about", () => {
@@ -55,7 +56,7 @@ describe("redactSecrets", () => {
     const text = `{"error":"bad key ${keys[0]}","hint":"${keys[1]} / ${keys[2]}"} Authorization: bearer ${bearer}`;
     const out = redactSecrets(text);
     expectNoSecretIn(out, [...keys, bearer]);
-    expect(out).toContain("Authorization: bearer …");
+    expect(out).toContain("Authorization: bearer [redacted]");
   });
 
   it("leaves ordinary text alone", () => {

@@ -115,11 +115,11 @@ describe("exchangeAuthCode against the fake token endpoint", () => {
 
   it("a wrong verifier is refused by the endpoint and reported without the code or verifier", async () => {
     const login = startPkceLogin();
-    fake.registerAuthCode({ code: "code-one-12345", codeChallenge: login.challenge });
+    fake.registerAuthCode({ code: "Zq9w-one-12345", codeChallenge: login.challenge });
     const other = startPkceLogin();
     const err = await exchangeAuthCode({
       tokenUrl: fake.tokenUrl,
-      code: "code-one-12345",
+      code: "Zq9w-one-12345",
       state: login.state,
       verifier: other.verifier,
     }).catch((e: unknown) => e);
@@ -127,7 +127,7 @@ describe("exchangeAuthCode against the fake token endpoint", () => {
     expect((err as Error).message).toBe(
       "the token endpoint refused the code (HTTP 400): invalid_grant: Invalid code_verifier",
     );
-    expectNoSecretIn((err as Error).message, [other.verifier, "code-one-12345"]);
+    expectNoSecretIn((err as Error).message, [other.verifier, "Zq9w-one-12345"]);
   });
 
   it("an answer without tokens, an HTML error page and an unreachable endpoint are clear errors", async () => {

@@ -149,13 +149,13 @@ describe("models auth login (PKCE manual code)", () => {
   it("the endpoint's refusal is reported in its own words, with nothing stored", async () => {
     const { cli, url } = await beginLogin();
     // Not registered: the fake answers invalid_grant.
-    cli.end(`unknown-code-12345#${url.searchParams.get("state")}\n`);
+    cli.end(`unknwn-Zq9w-12345#${url.searchParams.get("state")}\n`);
     const res = await cli.result;
     expect(res.code).toBe(1);
     expect(res.stderr).toContain(
       "error: the token endpoint refused the code (HTTP 400): invalid_grant: Invalid 'code' in request",
     );
-    expect(res.stderr).not.toContain("unknown-code-12345");
+    expect(res.stderr).not.toContain("unknwn-Zq9w-12345");
     await expect(readFile(sb.profilesPath())).rejects.toThrow(/ENOENT/);
   });
 
