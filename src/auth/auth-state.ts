@@ -107,6 +107,26 @@ export function applySuccess(usage: ProfileUsage, now: number): ProfileUsage {
   return { ...withoutMarks(usage), lastUsed: now };
 }
 
+/**
+ * Folds a success that happened at `at` into `state` as it is now — possibly written by other
+ * processes since, and possibly later than `at` (successes are written in batches, see
+ * `DeferredSuccesses`). It only ever moves state forward in time, so the order in which batches
+ * land does not matter:
+ * - `lastUsed` becomes the later of the two;
+ * - marks (cooldown, billing pause, needs-reauth) are cleared only when no failure was recorded
+ *   after this success: a newer 429 or 401 from any process stands;
+ * - `lastGood[provider]` becomes this profile unless the current one succeeded later.
+ */
+export function recordSuccess(state: AuthStateFile, id: string, provider: string, at: number): void {
+  const usage = Object.hasOwn(state.usage, id) ? state.usage[id]! : { failureCounts: {} };
+  const failedSince = usage.lastFailureAt !== undefined && usage.lastFailureAt > at;
+  const lastUsed = Math.max(usage.lastUsed ?? at, at);
+  state.usage[id] = failedSince ? { ...usage, lastUsed } : { ...withoutMarks(usage), lastUsed };
+  const current = Object.hasOwn(state.lastGood, provider) ? state.lastGood[provider] : undefined;
+  const currentAt = current === undefined ? undefined : state.usage[current]?.lastUsed;
+  if (current === id || currentAt === undefined || currentAt <= at) state.lastGood[provider] = id;
+}
+
 /** Whether a cooldown, billing pause or needs-reauth mark is set (expired ones included). */
 export function hasMarks(usage: ProfileUsage | undefined): boolean {
   return Boolean(usage?.cooldownUntil || usage?.disabledUntil || usage?.needsReauth);

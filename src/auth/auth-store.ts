@@ -6,7 +6,6 @@ import {
   type AuthStateFile,
   AuthStateFileSchema,
   applyFailure,
-  applySuccess,
   emptyAuthState,
   type FailureReason,
   hasMarks,
@@ -22,6 +21,7 @@ import {
   providerOfProfileId,
   secretOf,
 } from "./credentials.js";
+import { type DeferredSuccesses, deferredSuccessesFor } from "./deferred-successes.js";
 import { fingerprint, redactSecrets } from "./mask.js";
 
 /** What the resolver and the views read: the credentials and their hot state, as one snapshot. */
@@ -38,6 +38,8 @@ export interface AuthSnapshot {
 export class AuthStore {
   readonly profilesFile: JsonStateFile<AuthProfilesFile>;
   readonly stateFile: JsonStateFile<AuthStateFile>;
+  /** Successes recorded but not yet written (see `markSuccess`). */
+  private readonly successes: DeferredSuccesses;
 
   constructor(
     readonly stateDir: string,
@@ -50,6 +52,7 @@ export class AuthStore {
       emptyAuthProfiles,
     );
     this.stateFile = new JsonStateFile(authStatePath(stateDir, agentId), AuthStateFileSchema, emptyAuthState);
+    this.successes = deferredSuccessesFor(this.stateFile, stateDir);
   }
 
   get path(): string {
@@ -58,7 +61,7 @@ export class AuthStore {
 
   async load(): Promise<AuthSnapshot> {
     const [profiles, state] = await Promise.all([this.profilesFile.read(), this.stateFile.read()]);
-    return { profiles, state };
+    return { profiles, state: this.successes.overlay(state) };
   }
 
   /**
@@ -92,6 +95,7 @@ export class AuthStore {
         else data.order[provider] = kept;
       }
     });
+    this.successes.forget(id);
     await this.stateFile.update((state) => {
       delete state.usage[id];
       // Owner notices about the removed credential no longer apply; a re-added one gets its own.
@@ -148,12 +152,27 @@ export class AuthStore {
     return had;
   }
 
-  /** Records a successful request: last used, last good for the provider, marks cleared. */
+  /**
+   * Records a successful request: last used, last good for the provider, marks cleared. Coalesced
+   * (see `DeferredSuccesses`): this process's `load()` sees it at once, the file gets it within a
+   * second in one locked write with every other success of that second, so a model answer never
+   * waits for this write and never fails because of it. `flushUsage` writes it now.
+   */
   async markSuccess(id: string, provider: string, now = Date.now()): Promise<void> {
-    await this.stateFile.update((state) => {
-      state.usage[id] = applySuccess(state.usage[id] ?? { failureCounts: {} }, now);
-      state.lastGood[provider] = id;
-    });
+    this.successes.add(id, provider, now);
+  }
+
+  /** Writes the successes recorded by `markSuccess` now; rejects when that write fails. */
+  flushUsage(): Promise<void> {
+    return this.successes.flush();
+  }
+
+  /**
+   * The error of a background usage write that failed since the last call (read-only state dir,
+   * full disk), for the caller to report; the write is retried on its own.
+   */
+  takeUsageWriteFailure(): Error | undefined {
+    return this.successes.takeFailure();
   }
 
   /**

@@ -17,6 +17,8 @@ import type { AgentServices } from "./services.js";
 export interface ConversationMemory {
   history(sessionKey: string): Promise<ChatMessage[]>;
   appendHistory(sessionKey: string, messages: ChatMessage[]): Promise<void>;
+  /** The file a session's history is kept in, for messages about it. */
+  pathOf?(sessionKey: string): string;
 }
 
 export interface TurnInput {
@@ -42,9 +44,23 @@ export interface TurnResult {
   error?: { message: string; fix: string };
 }
 
+/**
+ * Bookkeeping after a model answer that could not be written (read-only state dir, full disk): the
+ * answer was delivered all the same, and this says what was not recorded, with the fix.
+ */
+export interface BookkeepingFailure {
+  message: string;
+  fix: string;
+}
+
 export interface AgentTurnDeps {
   services: AgentServices;
   memory: ConversationMemory;
+  /**
+   * Where bookkeeping failures go (the log, the owners); default: one line on stderr, which is the
+   * gateway's log and the console user's terminal. Never called for the answer itself.
+   */
+  onBookkeepingFailure?: (failure: BookkeepingFailure) => void;
   clientFor?: (info: ProviderInfo) => ChatClient;
   now?: () => number;
   maxTokens?: number;
@@ -116,11 +132,7 @@ export class AgentTurnRunner {
     for (const candidate of queue) {
       try {
         const answer = await this.attempt(info, candidate, messages, input);
-        await services.store.markSuccess(candidate.id, info.id, this.now());
-        await this.deps.memory.appendHistory(input.sessionKey, [
-          { role: "user", content: input.text },
-          { role: "assistant", content: answer.text },
-        ]);
+        this.recordAnswer(input, candidate.id, info.id, answer.text);
         return {
           text: answer.text,
           model: modelRef,
@@ -147,6 +159,44 @@ export class AgentTurnRunner {
         ? `${CLAUDE_CODE_ONLY_FIX}; tessera models status shows each credential's state`
         : "tessera models status shows each credential's state and the fix",
     );
+  }
+
+  /**
+   * The bookkeeping after a paid answer, which must never cost the person that answer (issue 12.5)
+   * nor hold it up: the credential's success is coalesced into the next batched `auth-state.json`
+   * write (`AuthStore.markSuccess`), and the exchange is appended to the session's history in the
+   * background — the answer goes out first. The session's next message waits for that write
+   * (`SessionStore.get`), so it always sees this exchange. A write that fails (read-only state dir,
+   * full disk) is reported through `onBookkeepingFailure`, with its path and fix.
+   */
+  private recordAnswer(input: TurnInput, candidateId: string, provider: string, answer: string): void {
+    const { store } = this.deps.services;
+    void store.markSuccess(candidateId, provider, this.now());
+    const usageFailure = store.takeUsageWriteFailure();
+    if (usageFailure) this.reportBookkeeping("the credential's last use", store.stateFile.path, usageFailure);
+    const { memory } = this.deps;
+    memory
+      .appendHistory(input.sessionKey, [
+        { role: "user", content: input.text },
+        { role: "assistant", content: answer },
+      ])
+      .catch((err) =>
+        this.reportBookkeeping("this exchange in the chat's history", memory.pathOf?.(input.sessionKey), err),
+      );
+  }
+
+  private reportBookkeeping(what: string, path: string | undefined, err: unknown): void {
+    const detail = err instanceof Error ? err.message : String(err);
+    const message = `answered, but could not record ${what}${path ? ` in ${path}` : ""}: ${detail}`;
+    const fix =
+      (isTesseraError(err) && err.hint) ||
+      `make the state dir writable and check that its disk has room (tessera doctor checks the files)`;
+    const report = this.deps.onBookkeepingFailure ?? reportOnStderr;
+    try {
+      report({ message: redactSecrets(message), fix });
+    } catch {
+      // A reporter that fails must not turn the delivered answer into an error.
+    }
   }
 
   /** One request with one candidate; an oauth credential is refreshed first if due, and once more on a 401. */
@@ -265,6 +315,10 @@ export class AgentTurnRunner {
         : "/model reset to use the default credential order, or fix the pinned credential (tessera models status)";
     return failure(modelRef, resolution.nextReason, fix);
   }
+}
+
+function reportOnStderr(failure: BookkeepingFailure): void {
+  process.stderr.write(`warning: ${failure.message}\n  fix: ${failure.fix}\n`);
 }
 
 /** How a stored credential is presented: api keys as keys, everything else as a bearer token. */

@@ -225,17 +225,20 @@ export class SessionStore {
     return new SessionFileHandle(this.pathOf(key), key);
   }
 
-  /** A locked update of one session's file, visible to this process's reads of it until it lands. */
-  private async update<R>(key: string, mutate: (data: SessionFile) => R): Promise<R> {
-    const file = await this.fileOf(key);
-    const write = file.update(mutate);
+  /**
+   * A locked update of one session's file, visible to this process's reads of it until it lands.
+   * Registered before anything is awaited, so a read that starts right after this call waits for it.
+   */
+  private update<R>(key: string, mutate: (data: SessionFile) => R): Promise<R> {
+    const path = this.pathOf(key);
+    const write = this.fileOf(key).then((file) => file.update(mutate));
     const settled = write.then(
       () => {},
       () => {},
     );
-    writesInFlight.set(file.path, settled);
+    writesInFlight.set(path, settled);
     void settled.then(() => {
-      if (writesInFlight.get(file.path) === settled) writesInFlight.delete(file.path);
+      if (writesInFlight.get(path) === settled) writesInFlight.delete(path);
     });
     return write;
   }
@@ -261,6 +264,8 @@ export class SessionStore {
  */
 export async function settleSessionWrites(): Promise<void> {
   while (writesInFlight.size > 0) await Promise.all(writesInFlight.values());
+  // One turn of the event loop more, so what callers chained on those writes (a failure report) has run.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 function pinsOf(entry: SessionEntry | undefined): Pins {

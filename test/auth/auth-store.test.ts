@@ -183,7 +183,8 @@ describe("file and directory modes", () => {
       ["order set", () => store.setOrder("anthropic", ["anthropic:b", "anthropic:a"], who)],
       ["order clear", () => store.clearOrder("anthropic", who)],
       ["mark failure", () => store.markFailure("anthropic:a", "rate_limit")],
-      ["mark success", () => store.markSuccess("anthropic:a", "anthropic")],
+      // Successes are written in batches (DeferredSuccesses); the batch's write is what is checked.
+      ["mark success", () => store.markSuccess("anthropic:a", "anthropic").then(() => store.flushUsage())],
       ["remove", () => store.removeProfile("anthropic:b", who)],
     ];
     for (const [what, write] of writes) {

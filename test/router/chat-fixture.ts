@@ -13,7 +13,7 @@ import type { Router } from "../../src/router/router.js";
 import type { IncomingMessage, Reply } from "../../src/router/types.js";
 import { composeRouter } from "../../src/runtime/compose.js";
 import { type AgentServices, openAgentServices } from "../../src/runtime/services.js";
-import type { Pins, SessionStore } from "../../src/sessions/session-store.js";
+import { type Pins, type SessionStore, settleSessionWrites } from "../../src/sessions/session-store.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 export interface ChatFixture {
@@ -97,6 +97,8 @@ export async function chatFixture(opts: FixtureOptions = {}): Promise<ChatFixtur
       await fixture.services.store.upsertProfile(id, credential, { actor: "test", surface: "test" });
     },
     async cleanup() {
+      // The agent turn hands its answer back before the session's history write lands.
+      await settleSessionWrites();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AgentTurnRunner } from "../../src/runtime/agent-turn.js";
+import { AgentTurnRunner, type BookkeepingFailure } from "../../src/runtime/agent-turn.js";
+import { composeRouter } from "../../src/runtime/compose.js";
 import { type AgentServices, openAgentServices } from "../../src/runtime/services.js";
-import { SessionStore } from "../../src/sessions/session-store.js";
+import { SessionStore, settleSessionWrites } from "../../src/sessions/session-store.js";
 import {
   type AnthropicFake,
   anthropicReplies,
@@ -13,6 +14,7 @@ import {
 } from "../fakes/anthropic-messages-server.js";
 import { type OAuthFake, startOAuthFake } from "../fakes/anthropic-oauth-server.js";
 import { lastUserText } from "../fakes/chat-fake.js";
+import { makeReadOnly } from "../support/read-only-dirs.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
 
 const who = { actor: "test", surface: "test" };
@@ -62,7 +64,11 @@ beforeEach(async () => {
   );
   await services.store.setOrder("anthropic", ["anthropic:a", "anthropic:b"], who);
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  // The turn hands its answer back before the session's history write lands.
+  await settleSessionWrites();
+  await rm(dir, { recursive: true, force: true });
+});
 
 const runner = () => new AgentTurnRunner({ services, memory: sessions });
 const allSecrets = [keyA, keyB, setupToken];
@@ -206,5 +212,92 @@ describe("AgentTurnRunner", () => {
     const result = await runner().run({ sessionKey: "s1", text: "hi", model });
     expect(result.error?.message).toMatch(/no credential for anthropic/);
     expect(result.error?.fix).toMatch(/tessera models auth paste-api-key --provider anthropic/);
+  });
+});
+
+describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
+  const readOnlyDirs = () => {
+    const agentRoot = join(dir, "agents", "main");
+    return [dir, join(dir, "agents"), agentRoot, join(agentRoot, "agent"), join(agentRoot, "sessions")];
+  };
+
+  it("delivers a paid answer when the state dir is read-only, and reports what was not recorded", async () => {
+    // The session already exists: its shard directory is made read-only too.
+    await sessions.appendHistory("s1", [{ role: "user", content: "earlier" }]);
+    const shard = dirname(sessions.pathOf("s1"));
+    const readOnly = await makeReadOnly([...readOnlyDirs(), shard]);
+    if (!readOnly) return; // root without chattr: nothing here can make a directory read-only
+    try {
+      const reports: BookkeepingFailure[] = [];
+      const turns = new AgentTurnRunner({
+        services,
+        memory: sessions,
+        onBookkeepingFailure: (f) => reports.push(f),
+      });
+      const first = await turns.run({ sessionKey: "s1", text: "paid question", model });
+      expect(first).toMatchObject({ text: "echo: paid question", answeredBy: "anthropic:a" });
+      expect(first.error).toBeUndefined();
+      await settleSessionWrites();
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.message).toMatch(
+        /^answered, but could not record this exchange in the chat's history in .*\.json: /,
+      );
+      expect(reports[0]!.message).toContain(sessions.pathOf("s1"));
+      expect(reports[0]!.fix).toBeTruthy();
+
+      // The batched usage write fails too; the next answer is delivered and reports that as well.
+      await expect(services.store.flushUsage()).rejects.toThrow();
+      const second = await turns.run({ sessionKey: "s1", text: "again", model });
+      expect(second.text).toBe("echo: again");
+      await settleSessionWrites();
+      expect(reports.map((r) => r.message)).toEqual([
+        expect.stringContaining("this exchange in the chat's history"),
+        expect.stringMatching(
+          /^answered, but could not record the credential's last use in .*auth-state\.json: /,
+        ),
+        expect.stringContaining("this exchange in the chat's history"),
+      ]);
+      // What did not land is not pretended: the history is as it was.
+      expect(await sessions.history("s1")).toEqual([{ role: "user", content: "earlier" }]);
+      expectNoSecretIn(JSON.stringify(reports), allSecrets);
+    } finally {
+      await readOnly.restore();
+    }
+    // Writable again: the usage that waited is written.
+    await services.store.flushUsage();
+    expect((await services.store.stateFile.read()).lastGood.anthropic).toBe("anthropic:a");
+  });
+
+  it("through the chat: the person gets the answer, not an error", async () => {
+    await sessions.appendHistory("agent:main:console:local", [{ role: "user", content: "earlier" }]);
+    const shard = dirname(sessions.pathOf("agent:main:console:local"));
+    const readOnly = await makeReadOnly([...readOnlyDirs(), shard]);
+    if (!readOnly) return;
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const router = composeRouter({ services });
+      const replies = await router.handle({
+        channel: "console",
+        chatType: "dm",
+        chatId: "local",
+        senderId: "local",
+        text: "a paid question",
+        addressed: true,
+      });
+      expect(replies.map((r) => r.text).join("\n")).toBe("echo: a paid question");
+      await settleSessionWrites();
+      // No reporter was given: the default one writes to stderr (the gateway's log, the console).
+      expect(stderr.join("")).toMatch(
+        /warning: answered, but could not record this exchange in the chat's history in .*\.json: /,
+      );
+    } finally {
+      process.stderr.write = write;
+      await readOnly.restore();
+    }
   });
 });
