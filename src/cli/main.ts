@@ -52,6 +52,7 @@ function buildProgram(): { program: Command; exitCode: () => number } {
 
 /** Entry point used by `bin/tessera.js`; returns the exit code instead of exiting. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyWhenOutputCloses();
   const { program, exitCode } = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -63,4 +64,33 @@ export async function main(argv: string[]): Promise<number> {
     return reportError({ stderr: process.stderr }, err);
   }
   return exitCode();
+}
+
+let closing = false;
+
+/**
+ * A reader that stops early (`tessera audit | head -1`, `tessera chat | head`) closes our stdout, and
+ * the next write fails with EPIPE. That is the reader saying it has read enough, not an error: the
+ * command ends quietly with exit code 0 instead of Node's unhandled-'error' stack trace (and a chat
+ * stops answering — nobody reads the answers any more, and each would be a paid model call). State
+ * writes already under way (a session's history, batched credential usage) are finished first. The
+ * same holds for stderr (`2>&1 | head`). Other stream errors stay errors.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  const onError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    if (closing) return;
+    closing = true;
+    void finishStateWrites().finally(() => process.exit(0));
+  };
+  process.stdout.on("error", onError);
+  process.stderr.on("error", onError);
+}
+
+async function finishStateWrites(): Promise<void> {
+  const [{ settleSessionWrites }, { flushDeferredSuccesses }] = await Promise.all([
+    import("../sessions/session-store.js"),
+    import("../auth/deferred-successes.js"),
+  ]);
+  await Promise.allSettled([settleSessionWrites(), flushDeferredSuccesses()]);
 }
