@@ -92,6 +92,18 @@ export class SessionStore {
     return { sessions, problems: scan.problems };
   }
 
+  /**
+   * The sessions whose profile pin is `profileId` (sorted), for `models auth remove` to say who is
+   * affected; `unreadable` counts session files that could not be checked. Pays per session.
+   */
+  async pinnedToProfile(profileId: string): Promise<{ keys: string[]; unreadable: number }> {
+    const { sessions, problems } = await this.scan();
+    const keys = Object.entries(sessions)
+      .filter(([, entry]) => entry.profile?.id === profileId)
+      .map(([key]) => key);
+    return { keys, unreadable: problems.length };
+  }
+
   /** Applies a pin change (see `PinChange`) and audits each pin that actually changed. */
   async setPins(key: string, change: PinChange, who: Actor): Promise<{ before: Pins; after: Pins }> {
     // A plain read first: a pin that is already so (a repeated `/model x`) takes no lock, writes nothing.
