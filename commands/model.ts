@@ -1,4 +1,5 @@
 import { addCredentialFix, type StatusReport } from "../src/auth/status-report.js";
+import { hasControlChars } from "../src/control-chars.js";
 import { aliasOf } from "../src/models/catalog.js";
 import { bold, code, escapeMarkup, quoteInput } from "../src/router/markup.js";
 import type { CommandContext, CommandDefinition, CommandUsage } from "../src/router/registry.js";
@@ -88,6 +89,13 @@ async function runModel(ctx: CommandContext): Promise<Reply> {
 async function answerModel(ctx: CommandContext): Promise<Reply> {
   const [first, ...rest] = ctx.args;
   if (first === undefined) return pickerReply(ctx);
+  // Model refs and profile ids are pinned, audited and shown to others: none holds a control or
+  // invisible character (an ESC sequence would act on every terminal that prints it).
+  if (ctx.args.some(hasControlChars)) {
+    return {
+      text: "Model names and profile ids cannot contain control or invisible characters; nothing was changed. /model list shows the models you can pick.",
+    };
+  }
   const word = first.toLowerCase();
   if (isReservedWord(word)) {
     if (rest.length > 0)

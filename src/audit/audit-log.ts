@@ -1,6 +1,7 @@
 import { appendFile, chmod } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { stringifyForTerminal } from "../control-chars.js";
 import { ensurePrivateDir, FILE_MODE } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 
@@ -41,7 +42,8 @@ export class AuditLog {
   ) {
     const entry: AuditEntry = { ts: new Date().toISOString(), ...who, action, ...fields };
     await ensurePrivateDir(dirname(this.path));
-    await appendFile(this.path, `${JSON.stringify(entry)}\n`, { mode: FILE_MODE, flag: "a" });
+    // Escaped beyond JSON's C0 rule, so `cat audit.jsonl` or `tail -f` can never act on a terminal.
+    await appendFile(this.path, `${stringifyForTerminal(entry)}\n`, { mode: FILE_MODE, flag: "a" });
     await chmod(this.path, FILE_MODE);
   }
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { hasControlChars } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import type { OAuthCredential } from "./credentials.js";
 import {
@@ -139,7 +140,9 @@ export async function exchangeAuthCode(input: ExchangeInput): Promise<OAuthCrede
     throw new TesseraError("OAUTH_FAILED", loginFailure(err, input.tokenUrl), LOGIN_FIX[err.kind]);
   }
   const now = input.now ?? Date.now();
-  const email = parsed.account?.email_address;
+  // The email names the profile (`anthropic:<email>`); one that could act on a terminal is not used.
+  const reported = parsed.account?.email_address;
+  const email = reported && !hasControlChars(reported) ? reported : undefined;
   return {
     type: "oauth",
     provider: "anthropic",

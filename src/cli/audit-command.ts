@@ -2,9 +2,11 @@ import { type AuditEntry, AuditLog } from "../audit/audit-log.js";
 import { redactSecrets } from "../auth/mask.js";
 import { parseDuration } from "../config/duration.js";
 import { resolveStatePaths } from "../config/paths.js";
+import { showControlChars, showControlCharsIn } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
-import { type CliContext, writeJson } from "./cli-context.js";
+import type { CliContext } from "./cli-context.js";
 import { alignRows } from "./status-render.js";
+import { writeTerminalJson } from "./terminal-output.js";
 
 export interface AuditFlags {
   since?: string;
@@ -27,6 +29,8 @@ export async function runAuditCommand(ctx: CliContext, flags: AuditFlags): Promi
   const log = new AuditLog(paths.auditPath);
   const { entries: all, badLines } = await log.read(since);
   // The log holds no secrets by contract; redaction here is a second line of defence for output.
+  // Its fields hold what people typed (ids, refs, chat targets): control characters are shown
+  // escaped, never passed to the terminal.
   const entries = all
     .filter((e) => flags.agent === undefined || e.agent === flags.agent)
     .map((e) => redactEntry(e));
@@ -36,7 +40,7 @@ export async function runAuditCommand(ctx: CliContext, flags: AuditFlags): Promi
     );
   }
   if (flags.json) {
-    writeJson(ctx, {
+    writeTerminalJson(ctx, {
       path: paths.auditPath,
       since: since ? new Date(since).toISOString() : null,
       entries,
@@ -46,11 +50,11 @@ export async function runAuditCommand(ctx: CliContext, flags: AuditFlags): Promi
   }
   if (entries.length === 0) {
     ctx.stdout.write(
-      `no audit entries${since ? ` since ${new Date(since).toISOString()}` : ""}${flags.agent ? ` for agent ${flags.agent}` : ""} in ${paths.auditPath}\n`,
+      `no audit entries${since ? ` since ${new Date(since).toISOString()}` : ""}${flags.agent ? ` for agent ${showControlChars(flags.agent)}` : ""} in ${paths.auditPath}\n`,
     );
     return 0;
   }
-  const rows = entries.map((e) => [
+  const rows = showControlCharsIn(entries).map((e) => [
     e.ts.replace("T", " ").replace(/\.\d+Z$/, "Z"),
     e.actor,
     e.surface,

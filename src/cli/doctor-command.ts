@@ -1,7 +1,9 @@
+import { showControlCharsIn } from "../control-chars.js";
 import { bySeverity, type Finding, findingToJson, type Severity } from "../doctor/finding.js";
 import { type DoctorResult, runDoctor } from "../doctor/run-doctor.js";
-import { type CliContext, writeJson } from "./cli-context.js";
+import type { CliContext } from "./cli-context.js";
 import { painter, type Style } from "./status-render.js";
+import { writeTerminalJson } from "./terminal-output.js";
 
 export interface DoctorFlags {
   fix?: boolean;
@@ -14,14 +16,16 @@ export interface DoctorFlags {
  * when an error remains, else 0.
  */
 export async function runDoctorCommand(ctx: CliContext, flags: DoctorFlags): Promise<number> {
-  const result = await runDoctor({
+  const found = await runDoctor({
     stateDir: ctx.globals.stateDir,
     configPath: ctx.globals.config,
     processEnv: ctx.env,
     fix: Boolean(flags.fix),
   });
+  // Paths, ids and reasons in findings may hold what people typed or files hold: shown escaped.
+  const result = showControlCharsIn(found);
   if (flags.json) {
-    writeJson(ctx, {
+    writeTerminalJson(ctx, {
       stateDir: result.stateDir,
       configPath: result.configPath,
       findings: result.findings.map(findingToJson),

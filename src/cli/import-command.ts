@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { AuthStore } from "../auth/auth-store.js";
 import type { AuthProfilesFile } from "../auth/credentials.js";
 import { expandHome } from "../config/paths.js";
+import { showControlCharsIn } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import { KNOWN_SOURCE_DIRS, scanClawdbotDir } from "../import/clawdbot-source.js";
 import { applyImportToAgent } from "../import/import-apply.js";
@@ -12,8 +13,9 @@ import {
   planImport,
   targetAgentFor,
 } from "../import/import-plan.js";
-import { type CliContext, cliActor, openServices, writeJson } from "./cli-context.js";
+import { type CliContext, cliActor, openServices } from "./cli-context.js";
 import { alignRows } from "./status-render.js";
+import { writeTerminalJson } from "./terminal-output.js";
 
 export interface ImportFlags {
   apply?: boolean;
@@ -84,7 +86,7 @@ export async function runImportCommand(ctx: CliContext, dir: string, flags: Impo
   const written = profiles.filter((p) => p.action !== "skip").length;
   const ordersWritten = orders.filter((o) => o.action !== "skip").length;
   if (flags.json) {
-    writeJson(ctx, {
+    writeTerminalJson(ctx, {
       source: root,
       apply: Boolean(flags.apply),
       agents: scan.agents.map((a) => a.id),
@@ -99,7 +101,16 @@ export async function runImportCommand(ctx: CliContext, dir: string, flags: Impo
     });
     return 0;
   }
-  ctx.stdout.write(renderImport(root, Boolean(flags.apply), profiles, orders, scan.unreadable));
+  // Ids and file names come from another tool's directory: shown with control characters escaped.
+  const shown = showControlCharsIn({
+    root,
+    profiles: profiles.map(({ credential: _c, ...rest }) => rest),
+    orders,
+    unreadable: scan.unreadable,
+  });
+  ctx.stdout.write(
+    renderImport(shown.root, Boolean(flags.apply), shown.profiles, shown.orders, shown.unreadable),
+  );
   return 0;
 }
 

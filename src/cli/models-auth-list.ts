@@ -4,9 +4,12 @@ import { judge } from "../auth/resolver.js";
 import { byCodePoint } from "../code-point-order.js";
 import { describeExpiry, parseDuration } from "../config/duration.js";
 import { displayPath } from "../config/paths.js";
-import { type CliContext, writeJson } from "./cli-context.js";
+import { showControlChars, showControlCharsIn } from "../control-chars.js";
+import { ownEntry } from "../own-entry.js";
+import type { CliContext } from "./cli-context.js";
 import { openSyncedServices } from "./models-claude-sync.js";
 import { alignRows, painter, stateStyle } from "./status-render.js";
+import { writeTerminalJson } from "./terminal-output.js";
 
 export interface AuthListOptions {
   agent?: string;
@@ -21,20 +24,23 @@ export interface AuthListOptions {
  */
 export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promise<number> {
   const { services, auth } = await openSyncedServices(ctx, opts.agent);
-  const { profiles, state } = auth;
+  const { state } = auth;
+  // Ids, emails and reasons come from a file people edit: shown with control characters escaped.
+  const profiles = showControlCharsIn(auth.profiles);
   const now = Date.now();
   const warnWithinMs = parseDuration(services.config.auth.warnWithin, "auth.warnWithin");
   const rows = Object.entries(profiles.profiles)
     .sort(([a], [b]) => byCodePoint(a, b))
     .map(([id, credential]) => {
-      const judged = judge(credential, state.usage[id], now, warnWithinMs);
+      const judged = judge(credential, ownEntry(state.usage, id), now, warnWithinMs);
+      const reason = showControlChars(judged.reason);
       const expiresAt = credential.type === "api_key" ? undefined : credential.expires;
       return {
         id,
         provider: credential.provider,
         type: credential.type,
         state: judged.state,
-        reason: judged.reason,
+        reason,
         expiresAt: expiresAt ?? null,
         expires: describeExpiry(expiresAt, now) ?? null,
         origin: credential.origin ?? null,
@@ -45,7 +51,7 @@ export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promi
       };
     });
   if (opts.json) {
-    writeJson(ctx, {
+    writeTerminalJson(ctx, {
       agent: services.agentId,
       storePath: services.store.path,
       profiles: rows,

@@ -1,8 +1,10 @@
 import { displayPath } from "../config/paths.js";
+import { refuseControlChars, showControlChars } from "../control-chars.js";
 import { ownEntry } from "../own-entry.js";
-import { type CliContext, cliActor, writeJson } from "./cli-context.js";
+import { type CliContext, cliActor } from "./cli-context.js";
 import { openSyncedServices } from "./models-claude-sync.js";
 import { assertKnownProvider } from "./models-store-profile.js";
+import { writeTerminalJson } from "./terminal-output.js";
 
 export interface OrderOptions {
   provider: string;
@@ -11,6 +13,10 @@ export interface OrderOptions {
 }
 
 const provider = (opts: OrderOptions) => opts.provider.trim().toLowerCase();
+
+/** Writes lines that name what the user typed (the provider) or a file holds, control characters escaped. */
+const write = (ctx: CliContext, text: string) =>
+  ctx.stdout.write(showControlChars(text, { keepLayout: true }));
 
 /**
  * `models auth order get`: the agent's own override, the config's `auth.order`, and which of the two
@@ -24,7 +30,7 @@ export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<
   const configOrder = ownEntry(services.config.auth.order, p) ?? null;
   const effective = order ? "agent order" : configOrder ? "config order" : "default";
   if (opts.json) {
-    writeJson(ctx, {
+    writeTerminalJson(ctx, {
       agent: services.agentId,
       provider: p,
       storePath: services.store.path,
@@ -48,7 +54,7 @@ export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<
           : "config auth.order (only these profiles are tried)"
     }`,
   ];
-  ctx.stdout.write(`${lines.join("\n")}\n`);
+  write(ctx, `${lines.join("\n")}\n`);
   return 0;
 }
 
@@ -60,8 +66,11 @@ export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOpt
   const { services } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
   assertKnownProvider(services, p);
+  for (const id of ids)
+    refuseControlChars("PROFILE_INVALID", "profile id", id, "tessera models auth list shows the stored ids");
   const saved = await services.store.setOrder(p, ids, cliActor(ctx));
-  ctx.stdout.write(
+  write(
+    ctx,
     `Order override for ${p} (agent ${services.agentId}): ${saved.join(", ")}\nOnly these profiles are tried, in this order; clear it with: tessera models auth order clear --provider ${p}\n`,
   );
   return 0;
@@ -73,7 +82,8 @@ export async function runOrderClear(ctx: CliContext, opts: OrderOptions): Promis
   const p = provider(opts);
   const had = await services.store.clearOrder(p, cliActor(ctx));
   const fallback = ownEntry(services.config.auth.order, p) ? "config auth.order" : "the default order";
-  ctx.stdout.write(
+  write(
+    ctx,
     had
       ? `Cleared the order override for ${p} (agent ${services.agentId}); ${fallback} applies now.\n`
       : `No order override was set for ${p} (agent ${services.agentId}); ${fallback} applies.\n`,

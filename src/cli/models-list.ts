@@ -1,8 +1,9 @@
 import { listCatalog } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
-import { type CliContext, writeJson } from "./cli-context.js";
+import type { CliContext } from "./cli-context.js";
 import { openSyncedServices } from "./models-claude-sync.js";
 import { alignRows, painter } from "./status-render.js";
+import { writeTerminalJson } from "./terminal-output.js";
 
 export interface ListOptions {
   agent?: string;
@@ -30,7 +31,7 @@ export async function runModelsList(ctx: CliContext, opts: ListOptions): Promise
     next: next.get(entry.provider) ?? null,
   }));
   if (opts.json) {
-    writeJson(ctx, { agent: report.agent, defaultModel: report.defaultModel, models });
+    writeTerminalJson(ctx, { agent: report.agent, defaultModel: report.defaultModel, models });
     return 0;
   }
   const paint = painter(ctx.color);

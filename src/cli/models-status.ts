@@ -1,9 +1,11 @@
 import { parseDuration } from "../config/duration.js";
+import { showControlCharsIn } from "../control-chars.js";
 import { formatRef, resolveModelInput } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
-import { type CliContext, writeJson } from "./cli-context.js";
+import type { CliContext } from "./cli-context.js";
 import { openSyncedServices } from "./models-claude-sync.js";
 import { renderStatusText } from "./status-render.js";
+import { writeTerminalJson } from "./terminal-output.js";
 
 export interface StatusOptions {
   agent?: string;
@@ -27,10 +29,14 @@ export async function runModelsStatus(ctx: CliContext, opts: StatusOptions): Pro
     const resolved = resolveModelInput(services.config, report.defaultModel);
     ctx.stdout.write(`${resolved.ok ? formatRef(resolved.ref) : report.defaultModel}\n`);
   } else if (opts.json) {
-    writeJson(ctx, { ...report, claudeCode: { status: claudeCode.status } });
+    writeTerminalJson(ctx, { ...report, claudeCode: { status: claudeCode.status } });
   } else {
     ctx.stdout.write(
-      renderStatusText(report, { color: ctx.color, home: ctx.env.HOME, claudeCode: claudeCode.status }),
+      renderStatusText(showControlCharsIn(report), {
+        color: ctx.color,
+        home: ctx.env.HOME,
+        claudeCode: claudeCode.status,
+      }),
     );
   }
   return opts.check ? report.check.exitCode : 0;

@@ -6,6 +6,7 @@ import { describeExpiry } from "../config/duration.js";
 import { objectAt, updateConfigFile } from "../config/load.js";
 import { displayPath } from "../config/paths.js";
 import type { AuthProfileMeta } from "../config/schema.js";
+import { hasControlChars, refuseControlChars, showControlChars } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import { providerInfo } from "../models/provider-catalog.js";
 import { ownEntry } from "../own-entry.js";
@@ -16,16 +17,25 @@ import { type CliContext, cliActor } from "./cli-context.js";
 export function assertKnownProvider(services: AgentServices, provider: string): void {
   if (providerInfo(services.config, provider)) return;
   const known = ["anthropic", "openai", "openrouter", ...Object.keys(services.config.models.providers)];
+  const shown = showControlChars(provider);
   throw new TesseraError(
     "PROVIDER_UNKNOWN",
-    `unknown provider "${provider}" (known: ${[...new Set(known)].join(", ")})`,
-    `use one of those, or declare it under models.providers.${provider} in ${services.paths.configPath}`,
+    `unknown provider "${shown}" (known: ${[...new Set(known)].join(", ")})`,
+    hasControlChars(provider)
+      ? `use one of those`
+      : `use one of those, or declare it under models.providers.${provider} in ${services.paths.configPath}`,
   );
 }
 
 /** `--profile-id`, else `<provider>:<default name>`; checked before any secret is asked for. */
 export function chooseProfileId(provider: string, requested: string | undefined, name = "default"): string {
   const id = requested?.trim() || `${provider}:${name}`;
+  refuseControlChars(
+    "PROFILE_INVALID",
+    "profile id",
+    id,
+    `--profile-id ${provider}:<name>, in letters, digits and punctuation`,
+  );
   assertProfileId(id, provider);
   return id;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasControlChars } from "../control-chars.js";
 
 /**
  * The config file's schema — the single source of the config types (`Config` is `z.infer` of it).
@@ -9,8 +10,15 @@ import { z } from "zod";
 const providerId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, "provider ids are lower-case letters, digits, '.', '_' or '-'");
-const profileId = z.string().regex(/^[a-z0-9][a-z0-9._-]*:.+$/, "profile ids look like <provider>:<name>");
-const modelRef = z.string().min(1, "a model reference cannot be empty");
+// Names shown back to people (in chat, the CLI, the audit log) hold no control characters.
+const profileId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*:.+$/, "profile ids look like <provider>:<name>")
+  .refine((id) => !hasControlChars(id), "profile ids cannot contain control or invisible characters");
+const modelRef = z
+  .string()
+  .min(1, "a model reference cannot be empty")
+  .refine((ref) => !hasControlChars(ref), "model references cannot contain control or invisible characters");
 const durationText = z
   .string()
   .regex(/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/i, "use a duration like 24h, 90m or 7d");
@@ -68,7 +76,18 @@ export const ConfigSchema = z.strictObject({
   models: z
     .strictObject({
       default: modelRef.default("anthropic/claude-sonnet-4-5"),
-      aliases: z.record(z.string().min(1), modelRef).default(DEFAULT_ALIASES),
+      aliases: z
+        .record(
+          z
+            .string()
+            .min(1)
+            .refine(
+              (alias) => !hasControlChars(alias),
+              "aliases cannot contain control or invisible characters",
+            ),
+          modelRef,
+        )
+        .default(DEFAULT_ALIASES),
       /** Empty means every catalog model may be chosen. */
       allow: z.array(modelRef).default([]),
       providers: z.record(providerId, ProviderConfigSchema).default({}),

@@ -4,6 +4,7 @@ import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
 import { type Credential, CredentialSchema } from "../auth/credentials.js";
 import { byCodePoint } from "../code-point-order.js";
 import { isRecord } from "../config/migrations.js";
+import { hasControlChars } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
@@ -223,6 +224,9 @@ function normalize(
 ): SourceProfile {
   const base = { sourceAgent, file, sourceId, profileId: sourceId };
   if (!isRecord(raw)) return { ...base, problem: "invalid entry: not an object" };
+  // The id is shown, audited and typed back by people: no control or invisible characters in it.
+  if (hasControlChars(sourceId) || (typeof raw.provider === "string" && hasControlChars(raw.provider)))
+    return { ...base, problem: "invalid entry: its id or provider contains control or invisible characters" };
   const providerRaw = typeof raw.provider === "string" ? raw.provider : providerKey;
   if (!providerRaw?.trim()) return { ...base, problem: "invalid entry: no provider" };
   const provider = providerRaw.trim().toLowerCase();

@@ -1,4 +1,6 @@
+import { showControlChars } from "../control-chars.js";
 import type { ActionTarget } from "./action-tokens.js";
+import { escapeMarkup } from "./markup.js";
 import { PLATFORM_LIMITS, type PlatformLimits, usesActionTokens } from "./platform-limits.js";
 import type { Button, ChoiceMenu, Reply } from "./types.js";
 
@@ -24,6 +26,7 @@ export interface FitOptions {
  *   a notice is one short reply, cut to `noticeChars`;
  * - menus are paged (`menuOptionsPerPage`) with ‹ › actions, button rows re-wrapped to
  *   `buttonsPerRow`, labels shortened, and controls dropped from the end beyond `maxRows`/`maxButtons`;
+ * - control characters in text and labels are shown as escapes (`\x1b`), never passed on;
  * - on platforms with an action size limit every action becomes a token (`encode`);
  * - controls go with the last part, `edit` with the first.
  */
@@ -33,7 +36,13 @@ export function fitReplies(
   opts: FitOptions = {},
 ): Reply[] {
   return replies.flatMap((reply) => {
-    const text = reply.text.trim() === "" ? "(no text)" : reply.text;
+    // Nothing a reply carries acts on the screen it lands on: control characters (an echoed ESC
+    // sequence, a bidi override in a model's answer or a stored id) are shown as escapes.
+    const shown = showControlChars(reply.text, {
+      keepLayout: true,
+      escape: reply.format === "plain" ? undefined : escapeMarkup,
+    });
+    const text = shown.trim() === "" ? "(no text)" : shown;
     const parts = reply.notice ? [cutUnits(text, limits.noticeChars)] : splitText(text, limits.textChars);
     const controls = fitControls(reply, limits, opts);
     return parts.map((part, i) => {
@@ -163,7 +172,9 @@ function pagesWith(current: number[], i: number, page: number): Record<string, n
 }
 
 /** `text` cut to `max` characters (code points) with `…`. */
-function cutChars(text: string, max: number): string {
+/** A label (button, menu option, placeholder) shown safely and cut to `max` characters. */
+function cutChars(label: string, max: number): string {
+  const text = showControlChars(label);
   const chars = [...text];
   return chars.length > max ? `${chars.slice(0, Math.max(1, max - 1)).join("")}…` : text;
 }

@@ -7,6 +7,7 @@ import { type EnvSnapshot, loadEnvironment } from "../config/env.js";
 import { loadConfig } from "../config/load.js";
 import { resolveStatePaths, type StatePaths } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
+import { hasControlChars, showControlChars } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import { SessionStore } from "../sessions/session-store.js";
 
@@ -65,8 +66,10 @@ export function resolveAgentId(config: Config, requested?: string): string {
   if (!known.has(id)) {
     throw new TesseraError(
       "AGENT_UNKNOWN",
-      `unknown agent "${id}" (configured: ${[...known].join(", ")})`,
-      `add { "id": "${id}" } to agents.list in the config, or pass --agent ${config.agents.default}`,
+      `unknown agent "${showControlChars(id)}" (configured: ${[...known].join(", ")})`,
+      hasControlChars(id)
+        ? `pass --agent ${config.agents.default}`
+        : `add { "id": "${id}" } to agents.list in the config, or pass --agent ${config.agents.default}`,
     );
   }
   return id;
