@@ -1,4 +1,4 @@
-import { appendFile, chmod } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { stringifyForTerminal } from "../control-chars.js";
@@ -30,7 +30,7 @@ export interface Actor {
 
 /**
  * Append-only audit log. Each entry is one `write` in append mode, which the kernel keeps whole even
- * with several processes appending, so no lock is needed.
+ * with several processes appending, so no lock is needed; each starts on a fresh line.
  */
 export class AuditLog {
   constructor(readonly path: string) {}
@@ -43,8 +43,19 @@ export class AuditLog {
     const entry: AuditEntry = { ts: new Date().toISOString(), ...who, action, ...fields };
     await ensurePrivateDir(dirname(this.path));
     // Escaped beyond JSON's C0 rule, so `cat audit.jsonl` or `tail -f` can never act on a terminal.
-    await appendFile(this.path, `${stringifyForTerminal(entry)}\n`, { mode: FILE_MODE, flag: "a" });
-    await chmod(this.path, FILE_MODE);
+    const line = `${stringifyForTerminal(entry)}\n`;
+    const handle = await open(this.path, "a+", FILE_MODE);
+    try {
+      // A last line cut off (a full disk, a crash mid-write, an editor) must not swallow this entry:
+      // it starts on a line of its own. Two processes may both see the cut and both add a line
+      // break; an empty line is skipped by every reader, a glued one is lost.
+      const { size } = await handle.stat();
+      const prefix = size > 0 && !(await endsWithNewline(handle, size)) ? "\n" : "";
+      await handle.write(prefix + line);
+      await handle.chmod(FILE_MODE);
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Entries at or after `since` (epoch ms); unreadable lines are reported, not dropped silently. */
@@ -63,4 +74,10 @@ export class AuditLog {
     });
     return { entries, badLines };
   }
+}
+
+async function endsWithNewline(handle: FileHandle, size: number): Promise<boolean> {
+  const last = Buffer.alloc(1);
+  const { bytesRead } = await handle.read(last, 0, 1, size - 1);
+  return bytesRead === 1 && last[0] === 0x0a;
 }
