@@ -1,7 +1,7 @@
 import { type AuditEntry, AuditLog } from "../audit/audit-log.js";
 import { redactSecrets } from "../auth/mask.js";
 import { parseDuration } from "../config/duration.js";
-import { resolveStatePaths } from "../config/paths.js";
+import { resolveStateLocation } from "../config/state-location.js";
 import { showControlChars, showControlCharsIn } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import type { CliContext } from "./cli-context.js";
@@ -21,7 +21,7 @@ export interface AuditFlags {
  * line number. Works without a valid config: it reads only `<state>/audit.jsonl`.
  */
 export async function runAuditCommand(ctx: CliContext, flags: AuditFlags): Promise<number> {
-  const paths = resolveStatePaths(
+  const paths = resolveStateLocation(
     { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
     ctx.env,
   );

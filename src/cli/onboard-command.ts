@@ -1,7 +1,7 @@
 import { parseEnv } from "node:util";
 import { AuthStore } from "../auth/auth-store.js";
 import { loadConfig } from "../config/load.js";
-import { resolveStatePaths } from "../config/paths.js";
+import { resolveStateLocation } from "../config/state-location.js";
 import { TesseraError } from "../errors.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import { type CliContext, cliActor, writeJson } from "./cli-context.js";
@@ -21,7 +21,7 @@ import {
  */
 export async function runOnboardCommand(ctx: CliContext, flags: OnboardFlags): Promise<number> {
   refuseArgvSecrets(flags);
-  const paths = resolveStatePaths(
+  const paths = resolveStateLocation(
     { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
     ctx.env,
   );

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { type EnvSnapshot, loadEnvironment } from "../config/env.js";
 import { type ConfigInspection, inspectConfig } from "../config/load.js";
 import { isRecord } from "../config/migrations.js";
-import { resolveStatePaths, type StatePaths } from "../config/paths.js";
+import type { StatePaths } from "../config/paths.js";
 import { type Config, ConfigSchema } from "../config/schema.js";
+import { resolveStateLocation } from "../config/state-location.js";
 import { type AgentAuth, agentAuthLoader } from "./agent-auth.js";
 
 /**
@@ -39,7 +40,10 @@ export interface ScopeOptions {
 }
 
 export async function gatherDoctorScope(opts: ScopeOptions): Promise<DoctorScope> {
-  const paths = resolveStatePaths({ stateDir: opts.stateDir, configPath: opts.configPath }, opts.processEnv);
+  const paths = resolveStateLocation(
+    { stateDir: opts.stateDir, configPath: opts.configPath },
+    opts.processEnv,
+  );
   const inspection = await inspectConfig(paths.configPath);
   const configValid = inspection.config !== undefined;
   const config = inspection.config ?? ConfigSchema.parse({});

@@ -5,8 +5,9 @@ import { type BuildReportInput, buildStatusReport, type StatusReport } from "../
 import { parseDuration } from "../config/duration.js";
 import { type EnvSnapshot, loadEnvironment } from "../config/env.js";
 import { loadConfig } from "../config/load.js";
-import { resolveStatePaths, type StatePaths } from "../config/paths.js";
+import type { StatePaths } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
+import { resolveStateLocation } from "../config/state-location.js";
 import { hasControlChars, showControlChars } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import { SessionStore } from "../sessions/session-store.js";
@@ -41,7 +42,7 @@ export interface OpenOptions {
 /** Loads config and env and opens the chosen agent (the configured default when `agent` is omitted). */
 export async function openAgentServices(opts: OpenOptions = {}): Promise<AgentServices> {
   const processEnv = opts.processEnv ?? process.env;
-  const paths = resolveStatePaths({ stateDir: opts.stateDir, configPath: opts.configPath }, processEnv);
+  const paths = resolveStateLocation({ stateDir: opts.stateDir, configPath: opts.configPath }, processEnv);
   const { config, notices } = await loadConfig(paths.configPath);
   const agentId = resolveAgentId(config, opts.agent);
   const env = await loadEnvironment({ processEnv, envPath: paths.envPath, config });
