@@ -24,6 +24,7 @@ export type TesseraErrorCode =
   | "FILE_CORRUPT"
   | "FILE_INVALID"
   | "FILE_IO"
+  | "FILE_LINK"
   | "LOCK_BUSY"
   | "LOCK_COMPROMISED"
   | "PROFILE_NOT_FOUND"

@@ -1,9 +1,11 @@
+import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { stringifyForTerminal } from "../control-chars.js";
 import { ensurePrivateDir, FILE_MODE } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
+import { isLinkRefusal, linkError, mayChmod, NO_FOLLOW } from "../files/state-file-checks.js";
 
 /**
  * One line of `<state>/audit.jsonl`: who changed which credential, order, pin or default, from where
@@ -44,15 +46,15 @@ export class AuditLog {
     await ensurePrivateDir(dirname(this.path));
     // Escaped beyond JSON's C0 rule, so `cat audit.jsonl` or `tail -f` can never act on a terminal.
     const line = `${stringifyForTerminal(entry)}\n`;
-    const handle = await open(this.path, "a+", FILE_MODE);
+    const handle = await openForAppend(this.path);
     try {
       // A last line cut off (a full disk, a crash mid-write, an editor) must not swallow this entry:
       // it starts on a line of its own. Two processes may both see the cut and both add a line
       // break; an empty line is skipped by every reader, a glued one is lost.
-      const { size } = await handle.stat();
-      const prefix = size > 0 && !(await endsWithNewline(handle, size)) ? "\n" : "";
+      const info = await handle.stat();
+      const prefix = info.size > 0 && !(await endsWithNewline(handle, info.size)) ? "\n" : "";
       await handle.write(prefix + line);
-      await handle.chmod(FILE_MODE);
+      if ((info.mode & 0o777) !== FILE_MODE && mayChmod(info)) await handle.chmod(FILE_MODE);
     } finally {
       await handle.close();
     }
@@ -80,4 +82,15 @@ async function endsWithNewline(handle: FileHandle, size: number): Promise<boolea
   const last = Buffer.alloc(1);
   const { bytesRead } = await handle.read(last, 0, 1, size - 1);
   return bytesRead === 1 && last[0] === 0x0a;
+}
+
+/** The log opened to append (and to read its last byte), created 0600, never through a link. */
+async function openForAppend(path: string): Promise<FileHandle> {
+  const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
+  try {
+    return await open(path, flags, FILE_MODE);
+  } catch (err) {
+    if (await isLinkRefusal(err, path)) throw await linkError(path, "audit log");
+    throw err;
+  }
 }

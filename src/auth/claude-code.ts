@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Actor } from "../audit/audit-log.js";
 import { isTesseraError, TesseraError } from "../errors.js";
 import { writeFileAtomic } from "../files/atomic-write.js";
-import { readTextIfExists } from "../files/json-state-file.js";
+import { readTextFollowingLinks } from "../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
 import type { AuthSnapshot, AuthStore } from "./auth-store.js";
 import { type AuthProfilesFile, type Credential, sameCredential, secretOf } from "./credentials.js";
@@ -55,7 +55,7 @@ export async function readClaudeCodeCredential(loc: ClaudeCodeLocation): Promise
   const source = keychain !== undefined ? `the keychain item "${KEYCHAIN_SERVICE}"` : loc.filePath;
   const text =
     keychain ??
-    (await readTextIfExists(loc.filePath).catch((err: Error) => {
+    (await readTextFollowingLinks(loc.filePath).catch((err: Error) => {
       throw new TesseraError(
         "CLAUDE_CODE_UNREADABLE",
         err.message,
@@ -200,7 +200,7 @@ export async function writeBackClaudeCode(
       if (updated && (await writeKeychain(updated))) return true;
     }
   }
-  const text = await readTextIfExists(loc.filePath);
+  const text = await readTextFollowingLinks(loc.filePath);
   if (text === undefined) return false;
   const updated = mergeTokens(text, tokens);
   if (!updated) return false;

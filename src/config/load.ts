@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { TesseraError } from "../errors.js";
+import { isTesseraError, TesseraError } from "../errors.js";
 import { writeFileAtomic } from "../files/atomic-write.js";
 import { withFileLock } from "../files/file-lock.js";
 import { readTextIfExists } from "../files/json-state-file.js";
@@ -20,13 +20,25 @@ export interface ConfigInspection {
   unparsable?: boolean;
   /** One line per legacy value migrated in memory. */
   notices: string[];
+  /**
+   * Why the file could not be read at all (a link, a directory, no permission), with its fix; then
+   * nothing else is known about it. `doctor` reports it and runs its other checks.
+   */
+  unreadable?: { message: string; fix: string };
   /** Raw JSON as on disk (before migration), for `doctor --fix` to write migrations back. */
   raw?: Record<string, unknown>;
 }
 
 /** Reads, migrates and validates the config without throwing on invalid content. */
 export async function inspectConfig(path: string): Promise<ConfigInspection> {
-  const text = await readTextIfExists(path);
+  let text: string | undefined;
+  try {
+    text = await readTextIfExists(path);
+  } catch (err) {
+    if (!isTesseraError(err)) throw err;
+    const unreadable = { message: err.message, fix: err.hint ?? `check ${path}` };
+    return { path, exists: true, problems: [`(root): ${err.message}`], notices: [], unreadable };
+  }
   if (text === undefined) {
     return { path, exists: false, config: ConfigSchema.parse({}), problems: [], notices: [] };
   }
@@ -79,6 +91,8 @@ function validateRawConfig(raw: Record<string, unknown>): {
  */
 export async function loadConfig(path: string): Promise<{ config: Config; notices: string[] }> {
   const inspection = await inspectConfig(path);
+  if (inspection.unreadable)
+    throw new TesseraError("CONFIG_PARSE", inspection.unreadable.message, inspection.unreadable.fix);
   if (!inspection.config) {
     throw new TesseraError(
       inspection.unparsable ? "CONFIG_PARSE" : "CONFIG_INVALID",

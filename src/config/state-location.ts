@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { join, relative } from "node:path";
 import { TesseraError } from "../errors.js";
 import { resolveStatePaths, type StatePaths } from "./paths.js";
 
@@ -6,7 +8,8 @@ import { resolveStatePaths, type StatePaths } from "./paths.js";
  * `TESSERA_STATE_DIR` and `TESSERA_CONFIG` variables. A value that is set but empty (`--state-dir ""`,
  * `TESSERA_STATE_DIR=` from a template whose value never got filled in) resolves to the current
  * directory, and Tessera would then write credentials there and chmod it 0700: such a value is an
- * error, never a fallback. Unset is fine (the default applies).
+ * error, never a fallback. Unset is fine (the default applies). The state dir (and a config file
+ * named explicitly) is resolved through symbolic links once, here.
  */
 export function resolveStateLocation(
   opts: { stateDir?: string; configPath?: string } = {},
@@ -34,7 +37,30 @@ export function resolveStateLocation(
       "TESSERA_CONFIG",
       "set it to a file, or unset it (unset TESSERA_CONFIG) to use <state dir>/config.json",
     );
-  return resolveStatePaths(opts, env);
+  const paths = resolveStatePaths(opts, env);
+  // The state dir, and a config file named explicitly, are what a person points Tessera at: when one
+  // is a symbolic link (a state dir moved to another disk, a config kept with the dotfiles), it is
+  // followed here, once. Everything inside the state dir is then opened without following links.
+  const stateDir = realpathIfExists(paths.stateDir);
+  const named = (opts.configPath ?? env.TESSERA_CONFIG) !== undefined;
+  const configPath = named
+    ? realpathIfExists(paths.configPath)
+    : join(stateDir, relative(paths.stateDir, paths.configPath));
+  return {
+    ...paths,
+    stateDir,
+    configPath,
+    envPath: join(stateDir, ".env"),
+    auditPath: join(stateDir, "audit.jsonl"),
+  };
+}
+
+function realpathIfExists(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function refuseEmpty(value: string | undefined, name: string, fix: string): void {

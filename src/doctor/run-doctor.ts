@@ -6,6 +6,7 @@ import { configFileCheck } from "./checks/config-file.js";
 import { corruptFilesCheck } from "./checks/corrupt-files.js";
 import { credentialsCheck } from "./checks/credentials.js";
 import { fileModesCheck } from "./checks/file-modes.js";
+import { fileTypesCheck } from "./checks/file-types.js";
 import { profilesCheck } from "./checks/profiles.js";
 import { sessionLayoutCheck } from "./checks/session-layout.js";
 import { sessionPinsCheck } from "./checks/session-pins.js";
@@ -16,6 +17,7 @@ import type { Finding } from "./finding.js";
 /** Every check, in the order its findings are listed (config first: everything else depends on it). */
 const DOCTOR_CHECKS: DoctorCheck[] = [
   configFileCheck,
+  fileTypesCheck,
   corruptFilesCheck,
   fileModesCheck,
   claudeCodeSyncCheck,
@@ -111,7 +113,25 @@ async function runChecks(scope: DoctorScope): Promise<Finding[]> {
       });
     }
   }
-  return findings;
+  return withoutRepairsThroughLinks(findings);
+}
+
+/**
+ * Doctor never repairs through a symbolic link: a chmod or a move aimed at a state file that is a
+ * link would land on its target, anywhere on the host. Findings about such a path keep their text
+ * but lose their repair; the link itself is the `file-types` finding.
+ */
+function withoutRepairsThroughLinks(findings: Finding[]): Finding[] {
+  const links = new Set(findings.filter((f) => f.key.startsWith("link:")).map((f) => f.path));
+  return findings.map((f) =>
+    f.repair && f.path !== undefined && links.has(f.path)
+      ? {
+          ...f,
+          repair: undefined,
+          fix: `first replace the symbolic link ${f.path} (see above); then: ${f.fix}`,
+        }
+      : f,
+  );
 }
 
 function describeError(err: unknown): string {

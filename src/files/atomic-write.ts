@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { linkError, mayChmod } from "./state-file-checks.js";
 
 /** Mode for every state file: secrets live in some of them, so nobody but the owner reads any. */
 export const FILE_MODE = 0o600;
@@ -9,11 +10,15 @@ export const DIR_MODE = 0o700;
 
 /**
  * Creates `dir` (and missing parents) as 0700 and re-applies 0700 to `dir` itself, because `mkdir`
- * leaves an existing directory's mode alone and a user may have loosened it.
+ * leaves an existing directory's mode alone and a user may have loosened it. A symbolic link in its
+ * place is an error, never followed (its target could be any directory on the host); a directory
+ * that is not ours keeps its mode (see `mayChmod`).
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
-  await chmod(dir, DIR_MODE);
+  const info = await lstat(dir);
+  if (info.isSymbolicLink()) throw await linkError(dir, "directory");
+  if ((info.mode & 0o777) !== DIR_MODE && mayChmod(info)) await chmod(dir, DIR_MODE);
 }
 
 /**

@@ -1,13 +1,14 @@
 import type { Stats } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { type FileHandle, readFile } from "node:fs/promises";
 import type { Adapter } from "lowdb";
 import { Low } from "lowdb";
 import type { z } from "zod";
-import { TesseraError } from "../errors.js";
+import { isTesseraError, TesseraError } from "../errors.js";
 import { formatIssues } from "../schema-issues.js";
 import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-write.js";
 import { withFileLock } from "./file-lock.js";
 import { describeJsonSyntaxError } from "./json-syntax-error.js";
+import { linkError, lstatIfExists, openNoFollow } from "./state-file-checks.js";
 
 /**
  * The one way Tessera reads and writes a JSON state file (auth store, auth state, sessions).
@@ -123,30 +124,54 @@ export function serialize(data: unknown): string {
   return `${JSON.stringify(data, null, 2)}\n`;
 }
 
+/**
+ * A state file's text, or undefined when it does not exist. Never through a symbolic link: a link
+ * is a `FILE_LINK` error naming it (see `NO_FOLLOW`).
+ */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await openNoFollow(path);
+    return await handle?.readFile("utf8");
+  } catch (err) {
+    if (isTesseraError(err)) throw err;
+    throw readError(path, err);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * A file's text through links, or undefined when missing: only for files that are not Tessera's
+ * (Claude Code's credentials, which dotfile managers link on purpose; another tool's state dir read
+ * by `tessera import`, which is never written).
+ */
+export async function readTextFollowingLinks(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new TesseraError(
-      "FILE_IO",
-      `cannot read ${path}: ${(err as Error).message}`,
-      `check the permissions of ${path}`,
-    );
+    throw readError(path, err);
   }
 }
 
+function readError(path: string, err: unknown): TesseraError {
+  return new TesseraError(
+    "FILE_IO",
+    `cannot read ${path}: ${(err as Error).message}`,
+    `check the permissions of ${path}`,
+  );
+}
+
 async function statIfExists(path: string): Promise<Stats | undefined> {
+  let info: Stats | undefined;
   try {
-    return await stat(path);
+    info = await lstatIfExists(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new TesseraError(
-      "FILE_IO",
-      `cannot read ${path}: ${(err as Error).message}`,
-      `check the permissions of ${path}`,
-    );
+    throw readError(path, err);
   }
+  if (info?.isSymbolicLink()) throw await linkError(path);
+  return info;
 }
 
 function sameFile(a: Stats, b: Stats): boolean {

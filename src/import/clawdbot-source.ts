@@ -6,7 +6,7 @@ import { byCodePoint } from "../code-point-order.js";
 import { isRecord } from "../config/migrations.js";
 import { hasControlChars } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
-import { readTextIfExists } from "../files/json-state-file.js";
+import { readTextFollowingLinks } from "../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../files/json-syntax-error.js";
 import { formatIssues } from "../schema-issues.js";
 
@@ -189,7 +189,7 @@ async function readJsonObject(
   rel: (p: string) => string,
   scan: SourceScan,
 ): Promise<Record<string, unknown> | undefined> {
-  const text = await readTextIfExists(path);
+  const text = await readTextFollowingLinks(path);
   if (text === undefined) return undefined;
   scan.files.push(path);
   let value: unknown;

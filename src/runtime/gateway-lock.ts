@@ -1,7 +1,9 @@
-import { chmod, readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { TesseraError } from "../errors.js";
 import { DIR_MODE, ensurePrivateDir, writeFileAtomic } from "../files/atomic-write.js";
+import { readTextIfExists } from "../files/json-state-file.js";
+import { chmodIfOurs } from "../files/state-file-checks.js";
 
 /** Held while a gateway runs: `<state>/gateway.lock` (a proper-lockfile lock directory). */
 const LOCK_NAME = "gateway";
@@ -43,7 +45,7 @@ export async function acquireGatewayLock(stateDir: string): Promise<GatewayLock>
     }
   }
   // proper-lockfile makes its directory with the default mode; state dirs are 0700.
-  await chmod(`${target}.lock`, DIR_MODE).catch(() => {});
+  await chmodIfOurs(`${target}.lock`, DIR_MODE).catch(() => {});
   await writeFileAtomic(pidPath, `${JSON.stringify({ pid: process.pid, startedAt: Date.now() })}\n`);
   let released = false;
   return {
@@ -58,7 +60,7 @@ export async function acquireGatewayLock(stateDir: string): Promise<GatewayLock>
 
 async function readHolder(pidPath: string): Promise<number | undefined> {
   try {
-    const pid = JSON.parse(await readFile(pidPath, "utf8"))?.pid;
+    const pid = JSON.parse((await readTextIfExists(pidPath)) ?? "null")?.pid;
     return Number.isInteger(pid) ? pid : undefined;
   } catch {
     return undefined;

@@ -28,6 +28,18 @@ export const configFileCheck: DoctorCheck = {
       });
       return findings;
     }
+    if (inspection.unreadable) {
+      // A link, a directory, no permission: nothing doctor may move or change on its own.
+      findings.push({
+        check: "config",
+        key: `unreadable:${path}`,
+        severity: "error",
+        what: `config ${inspection.unreadable.message}; every command but doctor refuses to run (doctor uses the defaults)`,
+        fix: inspection.unreadable.fix,
+        path,
+      });
+      return findings;
+    }
     if (inspection.raw === undefined) {
       // Not JSON, or JSON but not an object: one `(root): …` problem says which.
       const reason = inspection.problems.join("; ").replace(/^\(root\): /, "");
