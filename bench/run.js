@@ -3,7 +3,7 @@
  * BENCHMARKS.md. Benchmarks are not tests: they measure, they do not fail the build.
  * `node bench/run.js telegram` (or `npm run bench -- telegram`) runs only the named ones and
  * replaces only their sections, keeping the others as they were measured; `--runs N` changes the
- * run count (cli-start: timing runs; telegram, discord: rounds).
+ * run count (cli-start: timing runs; telegram, discord, sessions: rounds).
  *
  * Each section is stamped with when and where it was measured, so sections from different runs can
  * share the file honestly. A section is `## <name>: …` up to the next `## `.
