@@ -25,6 +25,7 @@ export type TesseraErrorCode =
   | "FILE_INVALID"
   | "FILE_IO"
   | "FILE_LINK"
+  | "FILE_TYPE"
   | "LOCK_BUSY"
   | "LOCK_COMPROMISED"
   | "PROFILE_NOT_FOUND"

@@ -1,11 +1,17 @@
 import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, lstat, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { stringifyForTerminal } from "../control-chars.js";
 import { ensurePrivateDir, FILE_MODE } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
-import { isLinkRefusal, linkError, mayChmod, NO_FOLLOW } from "../files/state-file-checks.js";
+import {
+  isLinkRefusal,
+  linkError,
+  mayChmod,
+  NO_FOLLOW,
+  notRegularError,
+} from "../files/state-file-checks.js";
 
 /**
  * One line of `<state>/audit.jsonl`: who changed which credential, order, pin or default, from where
@@ -86,11 +92,20 @@ async function endsWithNewline(handle: FileHandle, size: number): Promise<boolea
 
 /** The log opened to append (and to read its last byte), created 0600, never through a link. */
 async function openForAppend(path: string): Promise<FileHandle> {
-  const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
+  // Non-blocking, so a FIFO in its place is refused below instead of hanging the command.
+  const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | NO_FOLLOW;
+  let handle: FileHandle;
   try {
-    return await open(path, flags, FILE_MODE);
+    handle = await open(path, flags, FILE_MODE);
   } catch (err) {
     if (await isLinkRefusal(err, path)) throw await linkError(path, "audit log");
+    if ((err as NodeJS.ErrnoException).code === "EISDIR") throw notRegularError(path, await lstat(path));
     throw err;
   }
+  const info = await handle.stat();
+  if (!info.isFile()) {
+    await handle.close();
+    throw notRegularError(path, info);
+  }
+  return handle;
 }

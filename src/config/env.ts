@@ -31,7 +31,8 @@ export interface EnvSnapshot {
 
 export interface LoadEnvOptions {
   processEnv?: NodeJS.ProcessEnv;
-  envPath: string;
+  /** `<state>/.env`; undefined skips it (doctor, when the file cannot be read at all). */
+  envPath: string | undefined;
   config: Config;
   /** Keys to look for in the login shell; defaults to the known keys plus custom providers' `apiKeyEnv`. */
   wantedKeys?: string[];
@@ -52,7 +53,7 @@ export async function loadEnvironment(opts: LoadEnvOptions): Promise<EnvSnapshot
     return true;
   };
   for (const [name, value] of Object.entries(processEnv)) offer(name, value, "process");
-  const dotenvText = await readTextIfExists(opts.envPath);
+  const dotenvText = opts.envPath === undefined ? undefined : await readTextIfExists(opts.envPath);
   if (dotenvText !== undefined) {
     for (const [name, value] of Object.entries(parseEnv(dotenvText))) offer(name, value, "dotenv");
   }

@@ -7,6 +7,7 @@ import { isRecord } from "../config/migrations.js";
 import type { StatePaths } from "../config/paths.js";
 import { type Config, ConfigSchema } from "../config/schema.js";
 import { resolveStateLocation } from "../config/state-location.js";
+import { isTesseraError } from "../errors.js";
 import { type AgentAuth, agentAuthLoader } from "./agent-auth.js";
 
 /**
@@ -50,7 +51,14 @@ export async function gatherDoctorScope(opts: ScopeOptions): Promise<DoctorScope
   const configuredAgents = configValid ? agentsOf(config) : agentsOfRaw(inspection.raw);
   const onDisk = await agentDirsOnDisk(paths.stateDir);
   const agents = [...new Set([...configuredAgents, ...onDisk])];
-  const env = await loadEnvironment({ processEnv: opts.processEnv, envPath: paths.envPath, config });
+  // A .env that cannot be read at all (a link, a FIFO, a directory) is the file-types check's
+  // finding; the other checks run without it rather than not at all.
+  const env = await loadEnvironment({ processEnv: opts.processEnv, envPath: paths.envPath, config }).catch(
+    (err: unknown) => {
+      if (!isTesseraError(err)) throw err;
+      return loadEnvironment({ processEnv: opts.processEnv, envPath: undefined, config });
+    },
+  );
   const scope = {
     paths,
     inspection,

@@ -117,18 +117,21 @@ async function runChecks(scope: DoctorScope): Promise<Finding[]> {
 }
 
 /**
- * Doctor never repairs through a symbolic link: a chmod or a move aimed at a state file that is a
- * link would land on its target, anywhere on the host. Findings about such a path keep their text
- * but lose their repair; the link itself is the `file-types` finding.
+ * Doctor never repairs through a symbolic link, nor on a FIFO, device or other thing Tessera did not
+ * create: a chmod or a move aimed at a state file that is a link would land on its target, anywhere
+ * on the host. Findings about such a path keep their text but lose their repair; the path itself is
+ * the `file-types` finding.
  */
 function withoutRepairsThroughLinks(findings: Finding[]): Finding[] {
-  const links = new Set(findings.filter((f) => f.key.startsWith("link:")).map((f) => f.path));
+  const links = new Set(
+    findings.filter((f) => f.key.startsWith("link:") || f.key.startsWith("kind:")).map((f) => f.path),
+  );
   return findings.map((f) =>
     f.repair && f.path !== undefined && links.has(f.path)
       ? {
           ...f,
           repair: undefined,
-          fix: `first replace the symbolic link ${f.path} (see above); then: ${f.fix}`,
+          fix: `first replace ${f.path} (see above); then: ${f.fix}`,
         }
       : f,
   );

@@ -1,5 +1,5 @@
 import type { Stats } from "node:fs";
-import { type FileHandle, readFile } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import type { Adapter } from "lowdb";
 import { Low } from "lowdb";
 import type { z } from "zod";
@@ -8,7 +8,7 @@ import { formatIssues } from "../schema-issues.js";
 import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-write.js";
 import { withFileLock } from "./file-lock.js";
 import { describeJsonSyntaxError } from "./json-syntax-error.js";
-import { linkError, lstatIfExists, openNoFollow } from "./state-file-checks.js";
+import { linkError, lstatIfExists, notRegularError, openForReading } from "./state-file-checks.js";
 
 /**
  * The one way Tessera reads and writes a JSON state file (auth store, auth state, sessions).
@@ -131,7 +131,7 @@ export function serialize(data: unknown): string {
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   let handle: FileHandle | undefined;
   try {
-    handle = await openNoFollow(path);
+    handle = await openForReading(path);
     return await handle?.readFile("utf8");
   } catch (err) {
     if (isTesseraError(err)) throw err;
@@ -147,11 +147,15 @@ export async function readTextIfExists(path: string): Promise<string | undefined
  * by `tessera import`, which is never written).
  */
 export async function readTextFollowingLinks(path: string): Promise<string | undefined> {
+  let handle: FileHandle | undefined;
   try {
-    return await readFile(path, "utf8");
+    handle = await openForReading(path, { followLinks: true });
+    return await handle?.readFile("utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (isTesseraError(err)) throw err;
     throw readError(path, err);
+  } finally {
+    await handle?.close();
   }
 }
 
@@ -171,6 +175,7 @@ async function statIfExists(path: string): Promise<Stats | undefined> {
     throw readError(path, err);
   }
   if (info?.isSymbolicLink()) throw await linkError(path);
+  if (info && !info.isFile()) throw notRegularError(path, info);
   return info;
 }
 

@@ -1,6 +1,6 @@
 import type { Stats } from "node:fs";
 import { constants } from "node:fs";
-import { chmod, lstat, open, readlink } from "node:fs/promises";
+import { chmod, type FileHandle, lstat, open, readlink } from "node:fs/promises";
 import { TesseraError } from "../errors.js";
 
 /**
@@ -63,13 +63,51 @@ export async function chmodIfOurs(path: string, mode: number): Promise<void> {
   await chmod(path, mode);
 }
 
-/** Opens `path` for reading without following a link: undefined when missing. */
-export async function openNoFollow(path: string): Promise<import("node:fs/promises").FileHandle | undefined> {
+/**
+ * Opens `path` for reading, undefined when missing; without following a link unless `followLinks`.
+ * Only a regular file is read: a FIFO would block the open (and every command, doctor included)
+ * until some other process wrote to it, a device could be anything. The open is non-blocking so
+ * that a FIFO is seen for what it is, then refused (`FILE_TYPE`), like a directory or a socket.
+ */
+export async function openForReading(
+  path: string,
+  opts: { followLinks?: boolean } = {},
+): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
   try {
-    return await open(path, constants.O_RDONLY | NO_FOLLOW);
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (opts.followLinks ? 0 : NO_FOLLOW));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    if (await isLinkRefusal(err, path)) throw await linkError(path);
+    if (!opts.followLinks && (await isLinkRefusal(err, path))) throw await linkError(path);
     throw err;
   }
+  const info = await handle.stat().catch(async (err) => {
+    await handle.close();
+    throw err;
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw notRegularError(path, info);
+  }
+  return handle;
+}
+
+/** What a non-regular file is, in words. */
+export function kindOf(info: Stats): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isFIFO()) return "a named pipe (FIFO)";
+  if (info.isSocket()) return "a socket";
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
+}
+
+/** The error for something other than a regular file where a state file should be. */
+export function notRegularError(path: string, info: Stats): TesseraError {
+  return new TesseraError(
+    "FILE_TYPE",
+    `${path} is ${kindOf(info)}, not a regular file; Tessera reads and writes only regular files there, so it was left alone`,
+    `move it out of the way (mv ${path} ${path}.moved) and run the command again; Tessera creates the file when it needs one`,
+  );
 }

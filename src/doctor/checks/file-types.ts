@@ -1,12 +1,14 @@
 import { join } from "node:path";
 import { actionTokensPath } from "../../config/paths.js";
-import { lstatIfExists } from "../../files/state-file-checks.js";
+import { kindOf, lstatIfExists } from "../../files/state-file-checks.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { Finding } from "../finding.js";
 import { sessionDirsOf, sessionFilesOf, stateDirsOf, stateFilesOf } from "../state-files.js";
 
 /**
- * State files and directories that are symbolic links. Tessera opens nothing in its state dir
+ * State files and directories that are not what they should be: a FIFO, socket, device or directory
+ * where a file belongs (reading a FIFO would block every command until something wrote to it; every
+ * command now refuses it instead), a file where a directory belongs, or a symbolic link. Tessera opens nothing in its state dir
  * through a link (a link at `<state>/audit.jsonl` would have it append to, or chmod, a file anywhere
  * on the host), so every command refuses such a path; this says which and how to fix it. There is no
  * `--fix`: doctor never follows, removes or changes a link or its target — replacing it is a decision
@@ -41,7 +43,20 @@ export const fileTypesCheck: DoctorCheck = {
       if (seen.has(target.path)) continue;
       seen.add(target.path);
       const info = await lstatIfExists(target.path).catch(() => undefined);
-      if (!info?.isSymbolicLink()) continue;
+      if (!info) continue;
+      if (!info.isSymbolicLink()) {
+        const right = target.dir ? info.isDirectory() : info.isFile();
+        if (right) continue;
+        findings.push({
+          check: "file-types",
+          key: `kind:${target.path}`,
+          severity: "error",
+          what: `${target.path} (${target.label}) is ${kindOf(info)}, not a ${target.dir ? "directory" : "regular file"}; commands that need it refuse to run${info.isFIFO() ? " (a FIFO would otherwise make them wait forever)" : ""}`,
+          fix: `move it out of the way (mv ${target.path} ${target.path}.moved); Tessera creates a new one when it needs it`,
+          path: target.path,
+        });
+        continue;
+      }
       findings.push({
         check: "file-types",
         key: `link:${target.path}`,
