@@ -35,7 +35,7 @@
  * flags to the Discord-only gateway; BUNDLE_MINIFY=0 keeps the bundle's function names readable.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -61,6 +61,8 @@ const HEARTBEAT_MS = 41_250;
 const START_TIMEOUT_MS = 30_000;
 const ANSWER_TIMEOUT_MS = 15_000;
 const ANSWER = /Model status/;
+/** A fall in RSS this large between two 1 s samples of an idle process is V8 shrinking its young generation. */
+const YOUNG_DROP_KB = 8 * 1024;
 
 export const name = "discord";
 
@@ -270,6 +272,32 @@ async function withCpu(t, into, load) {
   return result;
 }
 
+/**
+ * RSS of a live process read every second. V8 starts a process with a young generation it grows
+ * while start-up allocates (16 MiB for the floor, 32 MiB for Tessera) and shrinks to 1 MiB only
+ * when its memory reducer finds the process idle, 17–50 s after spawn here, at no fixed time; so a
+ * reading 20 s after spawn lands before or after that drop. `shrunk()` says whether it came: RSS
+ * fell by YOUNG_DROP_KB or more from one sample to the next.
+ */
+function sampleRss(proc) {
+  const samples = [];
+  const read = () => {
+    try {
+      samples.push(memoryKb(proc.child.pid).rss);
+    } catch {
+      // The process has exited; its last samples stand.
+    }
+    return samples.at(-1);
+  };
+  read();
+  const timer = setInterval(read, 1000);
+  return {
+    now: read,
+    shrunk: () => samples.some((kb, i) => i > 0 && samples[i - 1] - kb >= YOUNG_DROP_KB),
+    stop: () => clearInterval(timer),
+  };
+}
+
 // ─── Fixture ─────────────────────────────────────────────────────────────────────────────────────
 
 /** Owners 1300000000000001001…20, each DMing the bot. */
@@ -316,10 +344,54 @@ async function makeState(dist, discordFake, anthropic, telegram) {
 // ─── Output ──────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * What profiling found about the gaps. Kept with the benchmark so the figures and their explanation
- * travel together; re-check when the numbers move.
+ * What profiling found about the gaps (2026-12-03, Node 20.20, 2 cores; re-check when the numbers
+ * move). Kept with the benchmark so the figures and their explanation travel together. How it was
+ * found: `BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" BUNDLE_MINIFY=0 BENCH_KEEP=1` on
+ * this benchmark; an `--import` preload printing `process.memoryUsage()` and
+ * `v8.getHeapSpaceStatistics()` every second in the floor and both gateways, idle for 30–50 s; a
+ * `--require` preload counting node:fs calls per message.
  */
-const ANALYSIS = [];
+const ANALYSIS = [
+  "### Where the differences come from",
+  "",
+  'Found on 2026-12-03, on that day\'s sources, with `BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"`',
+  "and `BUNDLE_MINIFY=0` (profiles the gateway), a preload printing `process.memoryUsage()` and V8's heap",
+  "spaces every second in idle processes, and a preload counting fs calls per message. This 2-core machine",
+  "is shared: other people's test suites pushed its load average to 3–15 during some runs, which is what",
+  "the floor's p99 of hundreds of ms in some rounds is; the load line above says how quiet each round was,",
+  "and a round whose load rose well above 2 says little about latency.",
+  "",
+  "- **Idle RSS at 20 s swings ±15 MiB with V8's memory reducer, not with Tessera.** V8 sizes a process's",
+  "  young generation by how much start-up allocated: the floor's stays at 16 MiB, Tessera's grows to",
+  "  32 MiB (it loads pino, zod and its own chunks, and parses config and the auth files, besides discord.js).",
+  "  Once the process is idle, V8's memory reducer shrinks it to 1 MiB and RSS falls by 16–21 MiB, 17–50 s",
+  "  after spawn at no fixed time, so a reading at 20 s lands before or after the drop (↓ above). Like for",
+  "  like the gap is smaller: before both drops 87–95 MiB for the floor against 104–106 MiB for Tessera,",
+  "  after them 71–78 against 85–88 MiB. What stays is ~4.5 MiB more live heap (heapUsed 21 against",
+  "  16.5 MiB: the config and auth stores, zod schemas, router and commands) and the code of the extra",
+  "  modules. With Telegram as well (grammY) the gateway idles at 83–89 MiB once the young generation has",
+  "  shrunk and 102–110 MiB before: under 120 MiB either way.",
+  "- **DM `/model status` (p50 +1–2 ms; p99 near the +10 ms line).** Each costs the gateway ~1.5 ms more CPU",
+  "  than the floor's reply (3.6–4.0 against 2.2–2.4 ms, see above). The file layer is no longer the cost:",
+  "  per message the gateway makes three `stat` calls (auth-profiles.json, auth-state.json and the chat's",
+  "  session file, which does not exist for these owners, so one of them is an ENOENT error each time) and",
+  "  reads nothing, the parsed files being cached. In the profile of the DM load Tessera's own code is about",
+  "  0.8 ms a message: rendering ~0.3 ms, most of it `markupToMarkdown` calling discord.js's `escapeMarkdown`",
+  "  on every span (a dozen regular expressions with lookbehinds each), the status report ~0.35 ms",
+  "  (reading the stores, building the report), routing ~0.3 ms. The load is paced (~30 messages a second),",
+  "  so the bot is mostly idle; the p99 (the second slowest of 200) is a message that arrived together with",
+  "  others and waited behind them, or behind a garbage collection, so it grows with the per-message CPU",
+  "  and even more with anything else running on the machine.",
+  "- **Start-up (met).** IDENTIFY leaves ~100–150 ms later than the floor's (median): the gateway sets up",
+  "  its log (pino), reads its config, .env and the auth files, and only then imports discord.js, in",
+  "  `DiscordAdapter.start` (the Telegram adapter starts importing grammY in its constructor, while the",
+  "  files are read). After READY it makes two REST calls before logging `ready`: `GET /applications/@me`",
+  "  and `GET /applications/{id}/commands` (comparing the command list, no PUT when unchanged), ~40–50 ms",
+  "  against the floor's ~10 ms from IDENTIFY to clientReady.",
+  "- **Interaction `/model`** costs about the same CPU as a DM `/model status` (~3.6 ms): the same three",
+  "  `stat` calls, then the picker with its menus; in a count over ten pickers for one owner, one of them",
+  "  also wrote sessions/action-tokens.json under its lock.",
+];
 
 // ─── Run ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -384,6 +456,8 @@ export async function run(opts = {}) {
         identify: [],
         ready: [],
         rss: [],
+        shrunk: [],
+        late: [],
         hwm: [],
         status: [],
         cold: [],
@@ -396,6 +470,9 @@ export async function run(opts = {}) {
     ]),
   );
   const errors = [];
+  /** The machine's 1-minute load average as each round starts and ends: others share this machine. */
+  const loadAverages = [];
+  let bothRss;
   const startOf = async (t) => {
     const s = stats.get(t);
     const r = await startBot(t);
@@ -429,20 +506,25 @@ export async function run(opts = {}) {
 
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? pair : [...pair].reverse();
+      const loadAtStart = loadavg()[0];
       const rssRead = [];
-      // The Telegram + Discord gateway idles beside the other two and is stopped before the loads.
+      // The Telegram + Discord gateway idles beside the other two, and on through their loads.
       for (const t of [...order, both]) {
         await startOf(t);
+        const rss = sampleRss(t.proc);
+        if (t === both) bothRss = rss;
         const at = t.proc.t0 + IDLE_AFTER_MS;
         rssRead.push(
           (async () => {
             await sleep(Math.max(0, at - performance.now()));
-            stats.get(t).rss.push(memoryKb(t.proc.child.pid).rss);
+            const s = stats.get(t);
+            s.rss.push(rss.now());
+            s.shrunk.push(rss.shrunk());
+            if (t !== both) rss.stop();
           })(),
         );
       }
       await Promise.all(rssRead);
-      await stopProcess(both.proc);
       log(`  round ${round + 1}/${rounds}: started and idled`);
 
       for (const t of order) {
@@ -466,12 +548,21 @@ export async function run(opts = {}) {
       if (interactions.answered < interactions.sent)
         errors.push(`tessera: ${interactions.answered}/${interactions.sent} interactions answered`);
       for (const t of pair) stats.get(t).hwm.push(memoryKb(t.proc.child.pid).hwm);
-      for (const t of pair) await stopProcess(t.proc);
+      const b = stats.get(both);
+      b.late.push({
+        rss: bothRss.now(),
+        afterS: (performance.now() - both.proc.t0) / 1000,
+        shrunk: bothRss.shrunk(),
+      });
+      bothRss.stop();
+      for (const t of [...pair, both]) await stopProcess(t.proc);
+      loadAverages.push(`${loadAtStart.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
       log(
         `  round ${round + 1}/${rounds}: loads done (${((performance.now() - started) / 1000).toFixed(0)} s so far)`,
       );
     }
   } finally {
+    bothRss?.stop();
     for (const t of [...pair, both]) await stopProcess(t.proc);
     await Promise.allSettled(
       [floorFake, tesseraFake, bothFake, bothTelegram, anthropic].map((fake) => fake.close()),
@@ -506,7 +597,7 @@ export async function run(opts = {}) {
     bothRss: figures.idleRssKb.both <= 120 * 1024,
     p99: p99Diff <= 10,
   };
-  const list = (xs, fmt) => xs.map(fmt).join(", ");
+  const rssList = (s) => s.rss.map((kb, i) => `${mib(kb)}${s.shrunk[i] ? "↓" : ""}`).join(", ");
   const tally = (calls) =>
     [...calls.reduce((acc, c) => acc.set(c, (acc.get(c) ?? 0) + 1), new Map())]
       .map(([c, n]) => (n > 1 ? `${n}× \`${c}\`` : `\`${c}\``))
@@ -526,7 +617,7 @@ export async function run(opts = {}) {
     "(access.owners, each DMing the bot) and one Anthropic API key, started once before measuring (so its",
     "application commands are registered, as on any restart). A third process, Tessera with Telegram and",
     "Discord both enabled (its own state dir, Discord stand-in and test/fakes/telegram-bot-api-server.ts),",
-    "is started in each round for its idle RSS only.",
+    "is started in each round for its idle RSS only (it idles on until the round ends).",
     `Start-up: ${START_PAIRS} interleaved start/stop pairs, then ${rounds} rounds; each round starts the processes one`,
     "after the other (floor and Tessera alternating which goes first), reads their RSS 20 s after spawn,",
     "then loads one at a time. Latency: from the stand-in dispatching the event to it reading the answering",
@@ -552,11 +643,12 @@ export async function run(opts = {}) {
     `- spawn → IDENTIFY over ${f.identify.length} starts each, min / median / max: floor ${spread(f.identify)}; tessera ${spread(g.identify)}.`,
     `- spawn → READY handled, min / median / max: floor ${spread(f.ready)}; tessera ${spread(g.ready)}; tessera with Telegram + Discord (${b.ready.length} starts) ${spread(b.ready)}.`,
     `- REST requests before READY was handled: floor ${tally(f.preCalls) || "none"}; tessera ${tally(g.preCalls) || "none"}.`,
-    `- idle RSS per round: floor ${list(f.rss, mib)}; tessera ${list(g.rss, mib)}; Telegram + Discord ${list(b.rss, mib)}; peak RSS (VmHWM) after the loads, median: floor ${mib(figures.peakKb.floor)}, tessera ${mib(figures.peakKb.tessera)}.`,
+    `- idle RSS 20 s after spawn per round (↓: V8 had already shrunk its young generation, see below): floor ${rssList(f)}; tessera ${rssList(g)}; Telegram + Discord ${rssList(b)}; the Telegram + Discord gateway still idle at the end of each round: ${b.late.map((l) => `${mib(l.rss)}${l.shrunk ? "↓" : ""} after ${l.afterS.toFixed(0)} s`).join(", ")}; peak RSS (VmHWM) after the loads, median: floor ${mib(figures.peakKb.floor)}, tessera ${mib(figures.peakKb.tessera)}.`,
     `- first DM after start (cold, not in the percentiles), median: floor ${ms(figures.cold.floor)}, tessera ${ms(figures.cold.tessera)}; first \`/model\` interaction: ${ms(figures.cold.interaction)}.`,
     `- CPU of the bot process per answer under load: DM floor ${perAnswer(f.cpu)}, tessera ${perAnswer(g.cpu)}; interaction (tessera) ${perAnswer(g.interactionCpu)}.`,
     `- answered: DMs floor ${f.cpu.answered} / ${sent}, tessera ${g.cpu.answered} / ${sent}; interactions ${g.interactionCpu.answered} / ${sent}. Requests the floor's discord.js rate limiter held: ${floor.rateLimited}.`,
     `- per round, p50 / p99: DM floor ${perRound(f.status)}; tessera ${perRound(g.status)}; interactions ${perRound(g.interaction)}.`,
+    `- the machine's 1-minute load average from start to end of each round (2 cores): ${loadAverages.join(", ")}.`,
     ...(errors.length ? [`- problems (${errors.length}): ${errors.slice(0, 5).join("; ")}`] : []),
     "",
     ...(ANALYSIS.length ? [...ANALYSIS, ""] : []),
