@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allSecretsOf, type Credential } from "../../src/auth/credentials.js";
+import { flushDeferredSuccesses } from "../../src/auth/deferred-successes.js";
 import type { PlainMessageHandler } from "../../src/router/index.js";
 import { toPlainText } from "../../src/router/markup.js";
 import type { Router } from "../../src/router/router.js";
@@ -97,8 +98,10 @@ export async function chatFixture(opts: FixtureOptions = {}): Promise<ChatFixtur
       await fixture.services.store.upsertProfile(id, credential, { actor: "test", surface: "test" });
     },
     async cleanup() {
-      // The agent turn hands its answer back before the session's history write lands.
+      // The agent turn hands its answer back before the session's history write lands, and usage is
+      // written in batches: both must be done before the directory goes, or they race its removal.
       await settleSessionWrites();
+      await flushDeferredSuccesses();
       await rm(dir, { recursive: true, force: true });
     },
   };

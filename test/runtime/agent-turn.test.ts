@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { flushDeferredSuccesses } from "../../src/auth/deferred-successes.js";
 import { AgentTurnRunner, type BookkeepingFailure } from "../../src/runtime/agent-turn.js";
 import { composeRouter } from "../../src/runtime/compose.js";
 import { type AgentServices, openAgentServices } from "../../src/runtime/services.js";
@@ -65,8 +66,10 @@ beforeEach(async () => {
   await services.store.setOrder("anthropic", ["anthropic:a", "anthropic:b"], who);
 });
 afterEach(async () => {
-  // The turn hands its answer back before the session's history write lands.
+  // The turn hands its answer back before the session's history write lands, and usage is written
+  // in batches: both must be done before the directory goes, or they race its removal.
   await settleSessionWrites();
+  await flushDeferredSuccesses();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -215,20 +218,36 @@ describe("AgentTurnRunner", () => {
   });
 });
 
+/**
+ * A write to a read-only directory fails only after file-lock.ts has retried taking the lock for its
+ * whole wait (15 s: proper-lockfile retries every error, not only a busy lock), so each failed
+ * write below costs that long; the tests wait for as few of them as they can, at once.
+ */
 describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
   const readOnlyDirs = () => {
     const agentRoot = join(dir, "agents", "main");
     return [dir, join(dir, "agents"), agentRoot, join(agentRoot, "agent"), join(agentRoot, "sessions")];
   };
 
-  it("delivers a paid answer when the state dir is read-only, and reports what was not recorded", async () => {
-    // The session already exists: its shard directory is made read-only too.
+  it("delivers paid answers when the state dir is read-only, and reports what was not recorded", {
+    timeout: 120_000,
+  }, async () => {
+    // Two sessions that already exist (their shard directories are made read-only too): one driven
+    // through the runner with a reporter, one through the chat router with the default reporter.
+    const chatKey = "agent:main:console:local";
     await sessions.appendHistory("s1", [{ role: "user", content: "earlier" }]);
-    const shard = dirname(sessions.pathOf("s1"));
-    const readOnly = await makeReadOnly([...readOnlyDirs(), shard]);
+    await sessions.appendHistory(chatKey, [{ role: "user", content: "earlier" }]);
+    const shards = [dirname(sessions.pathOf("s1")), dirname(sessions.pathOf(chatKey))];
+    const readOnly = await makeReadOnly([...readOnlyDirs(), ...new Set(shards)]);
     if (!readOnly) return; // root without chattr: nothing here can make a directory read-only
+    const reports: BookkeepingFailure[] = [];
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     try {
-      const reports: BookkeepingFailure[] = [];
       const turns = new AgentTurnRunner({
         services,
         memory: sessions,
@@ -237,51 +256,7 @@ describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
       const first = await turns.run({ sessionKey: "s1", text: "paid question", model });
       expect(first).toMatchObject({ text: "echo: paid question", answeredBy: "anthropic:a" });
       expect(first.error).toBeUndefined();
-      await settleSessionWrites();
-      expect(reports).toHaveLength(1);
-      expect(reports[0]!.message).toMatch(
-        /^answered, but could not record this exchange in the chat's history in .*\.json: /,
-      );
-      expect(reports[0]!.message).toContain(sessions.pathOf("s1"));
-      expect(reports[0]!.fix).toBeTruthy();
-
-      // The batched usage write fails too; the next answer is delivered and reports that as well.
-      await expect(services.store.flushUsage()).rejects.toThrow();
-      const second = await turns.run({ sessionKey: "s1", text: "again", model });
-      expect(second.text).toBe("echo: again");
-      await settleSessionWrites();
-      expect(reports.map((r) => r.message)).toEqual([
-        expect.stringContaining("this exchange in the chat's history"),
-        expect.stringMatching(
-          /^answered, but could not record the credential's last use in .*auth-state\.json: /,
-        ),
-        expect.stringContaining("this exchange in the chat's history"),
-      ]);
-      // What did not land is not pretended: the history is as it was.
-      expect(await sessions.history("s1")).toEqual([{ role: "user", content: "earlier" }]);
-      expectNoSecretIn(JSON.stringify(reports), allSecrets);
-    } finally {
-      await readOnly.restore();
-    }
-    // Writable again: the usage that waited is written.
-    await services.store.flushUsage();
-    expect((await services.store.stateFile.read()).lastGood.anthropic).toBe("anthropic:a");
-  });
-
-  it("through the chat: the person gets the answer, not an error", async () => {
-    await sessions.appendHistory("agent:main:console:local", [{ role: "user", content: "earlier" }]);
-    const shard = dirname(sessions.pathOf("agent:main:console:local"));
-    const readOnly = await makeReadOnly([...readOnlyDirs(), shard]);
-    if (!readOnly) return;
-    const stderr: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      stderr.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      const router = composeRouter({ services });
-      const replies = await router.handle({
+      const replies = await composeRouter({ services }).handle({
         channel: "console",
         chatType: "dm",
         chatId: "local",
@@ -290,14 +265,42 @@ describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
         addressed: true,
       });
       expect(replies.map((r) => r.text).join("\n")).toBe("echo: a paid question");
-      await settleSessionWrites();
-      // No reporter was given: the default one writes to stderr (the gateway's log, the console).
-      expect(stderr.join("")).toMatch(
-        /warning: answered, but could not record this exchange in the chat's history in .*\.json: /,
+
+      // The history writes and the batched usage write all fail (waited for together).
+      await Promise.all([settleSessionWrites(), expect(services.store.flushUsage()).rejects.toThrow()]);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.message).toMatch(
+        /^answered, but could not record this exchange in the chat's history in .*\.json: /,
+      );
+      expect(reports[0]!.message).toContain(sessions.pathOf("s1"));
+      expect(reports[0]!.fix).toBeTruthy();
+      // Without a reporter, the default one writes to stderr (the gateway's log, the console).
+      expect(stderr.join("")).toContain(
+        `warning: answered, but could not record this exchange in the chat's history in ${sessions.pathOf(chatKey)}: `,
+      );
+      // What did not land is not pretended: the history is as it was.
+      expect(await sessions.history("s1")).toEqual([{ role: "user", content: "earlier" }]);
+
+      // The next answer is delivered too, and reports the usage write that failed meanwhile.
+      const second = await turns.run({ sessionKey: "s1", text: "again", model });
+      expect(second.text).toBe("echo: again");
+      expect(reports[1]?.message).toMatch(
+        /^answered, but could not record the credential's last use in .*auth-state\.json: /,
       );
     } finally {
       process.stderr.write = write;
       await readOnly.restore();
     }
+    // Writable again: the writes still waiting for the disk land (the second exchange, the usage).
+    await settleSessionWrites();
+    await services.store.flushUsage();
+    expect(await sessions.history("s1")).toEqual([
+      { role: "user", content: "earlier" },
+      { role: "user", content: "again" },
+      { role: "assistant", content: "echo: again" },
+    ]);
+    expect((await services.store.stateFile.read()).lastGood.anthropic).toBe("anthropic:a");
+    expect(reports).toHaveLength(2);
+    expectNoSecretIn(JSON.stringify([reports, stderr]), allSecrets);
   });
 });
