@@ -182,6 +182,20 @@ export function buildStatusReport(input: BuildReportInput): StatusReport {
       }
     }
   }
+  // Entries kept aside (an unknown credential type): shown, never used, never a --check failure.
+  for (const [id, entry] of Object.entries(auth.profiles.unsupported ?? {}).sort(([a], [b]) =>
+    byCodePoint(a, b),
+  )) {
+    problems.push({
+      severity: entry.invalid ? "error" : "warning",
+      provider: entry.provider,
+      profileId: id,
+      what: `${id}: unsupported — ${entry.reason}; kept in the store as it is and never used`,
+      fix: entry.invalid
+        ? `correct "${id}" in ${input.storePath} by hand, or store it again: tessera models auth ${entry.type === "api_key" ? "paste-api-key" : "paste-token"} --provider ${entry.provider} --profile-id ${id}`
+        : `nothing is needed; to drop it, remove "${id}" from ${input.storePath} by hand`,
+    });
+  }
   if (env.shellError) {
     problems.push({
       severity: "warning",

@@ -50,11 +50,28 @@ export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promi
         updatedAt: credential.updatedAt ?? null,
       };
     });
+  // Entries Tessera keeps but cannot use (an unknown credential type): listed, marked unsupported.
+  const kept = Object.entries(profiles.unsupported ?? {})
+    .sort(([a], [b]) => byCodePoint(a, b))
+    .map(([id, entry]) => ({
+      id,
+      provider: entry.provider,
+      type: entry.type ?? "(none)",
+      state: "unsupported" as const,
+      reason: entry.reason,
+      expiresAt: null,
+      expires: null,
+      origin: null,
+      email: null,
+      masked: null,
+      fingerprint: null,
+      updatedAt: null,
+    }));
   if (opts.json) {
     writeTerminalJson(ctx, {
       agent: services.agentId,
       storePath: services.store.path,
-      profiles: rows,
+      profiles: [...rows, ...kept],
       order: profiles.order,
     });
     return 0;
@@ -63,7 +80,7 @@ export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promi
   const lines = [
     `${paint("bold", "Auth store")}  ${displayPath(services.store.path, ctx.env.HOME)}  (agent ${services.agentId})`,
   ];
-  if (rows.length === 0) {
+  if (rows.length === 0 && kept.length === 0) {
     lines.push(
       "",
       "No stored profiles. Add one with:",
@@ -80,13 +97,19 @@ export async function runAuthList(ctx: CliContext, opts: AuthListOptions): Promi
         r.origin ?? "-",
         r.masked,
       ]),
+      ...kept.map((r) => [r.id, r.type, r.state, "-", "-", "-"]),
     ];
     lines.push(
       "",
       ...alignRows(table, (r, c, t) =>
-        r === 0 ? paint("dim", t) : c === 2 ? paint(stateStyle(rows[r - 1]!.state), t) : t,
+        r === 0
+          ? paint("dim", t)
+          : c === 2
+            ? paint(r > rows.length ? "red" : stateStyle(rows[r - 1]!.state), t)
+            : t,
       ),
     );
+    for (const r of kept) lines.push(`  ${r.id}: ${r.reason}; kept as it is, never used`);
   }
   const orders = Object.entries(profiles.order);
   if (orders.length) {

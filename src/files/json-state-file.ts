@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { isTesseraError, TesseraError } from "../errors.js";
 import { formatIssues } from "../schema-issues.js";
 import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-write.js";
+import { diskFormOf } from "./disk-form.js";
 import { withFileLock } from "./file-lock.js";
 import { describeJsonSyntaxError } from "./json-syntax-error.js";
 import { linkError, lstatIfExists, notRegularError, openForReading } from "./state-file-checks.js";
@@ -64,11 +65,11 @@ export class JsonStateFile<T> {
         read: async () => {
           const text = await readTextIfExists(this.path);
           const data = text === undefined ? this.empty() : this.parse(text);
-          before = serialize(data);
+          before = serialize(diskFormOf(this.schema, data));
           return data;
         },
         write: async (data) => {
-          const after = serialize(data);
+          const after = serialize(diskFormOf(this.schema, data));
           if (after === before) return;
           assertHeld();
           await removeAbandonedTempFiles(this.path);

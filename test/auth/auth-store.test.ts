@@ -237,15 +237,18 @@ describe("a damaged auth-profiles.json", () => {
   it("schema-invalid: FILE_INVALID with the offending path, bytes unchanged", async () => {
     await mkdir(agentDir, { recursive: true });
     const secret = fakeSecret("sk-ant-api03-");
+    // A single profile Tessera cannot use is kept aside (test/hardening/unknown-profile-type.test.ts);
+    // a file whose own layout is wrong is refused whole.
     const bytes = JSON.stringify({
       version: 1,
-      profiles: { "anthropic:a": { type: "api_key", provider: "anthropic", token: secret } },
+      profiles: { "anthropic:a": { type: "api_key", provider: "anthropic", key: secret } },
+      order: { anthropic: "anthropic:a" },
     });
     await writeFile(store.path, bytes);
     const onLoad = await tesseraErrorOf(store.load());
     expect(onLoad.code).toBe("FILE_INVALID");
     expect(onLoad.message).toContain(store.path);
-    expect(onLoad.message).toContain("profiles.anthropic:a.key");
+    expect(onLoad.message).toContain("order.anthropic");
     const onUpsert = await tesseraErrorOf(store.upsertProfile("anthropic:b", apiKey(), who));
     expect(onUpsert.code).toBe("FILE_INVALID");
     expect(await readFile(store.path, "utf8")).toBe(bytes);

@@ -61,13 +61,26 @@ describe("AuthProfilesFileSchema", () => {
     expect(AuthProfilesFileSchema.parse(file)).toEqual({ ...file, order: {} });
   });
 
-  it("rejects a profile that is not a credential, with its path", () => {
+  it("keeps a profile that is not a usable credential aside, with the reason, instead of failing the file", () => {
     const result = AuthProfilesFileSchema.safeParse({
       version: 1,
-      profiles: { "anthropic:k": { type: "api_key" } },
+      profiles: { "anthropic:k": { type: "api_key" }, "x:y": { type: "future_kind", provider: "x" } },
     });
+    expect(result.success).toBe(true);
+    expect(result.data?.profiles).toEqual({});
+    expect(result.data?.unsupported?.["anthropic:k"]).toMatchObject({ type: "api_key", invalid: true });
+    expect(result.data?.unsupported?.["anthropic:k"]?.reason).toContain("key");
+    expect(result.data?.unsupported?.["x:y"]).toMatchObject({
+      type: "future_kind",
+      provider: "x",
+      invalid: false,
+    });
+  });
+
+  it("rejects a file whose own layout is wrong, with the path", () => {
+    const result = AuthProfilesFileSchema.safeParse({ version: 1, profiles: [] });
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path.slice(0, 2)).toEqual(["profiles", "anthropic:k"]);
+    expect(result.error?.issues[0]?.path).toEqual(["profiles"]);
   });
 });
 
