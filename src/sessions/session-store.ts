@@ -1,5 +1,6 @@
 import type { Actor, AuditLog } from "../audit/audit-log.js";
 import { legacySessionsPath, sessionFilePath, sessionsDir } from "../config/paths.js";
+import { ensurePrivateDir } from "../files/atomic-write.js";
 import { SessionFileHandle, type SessionFileProblem, scanSessionFiles } from "./session-files.js";
 import { capHistory } from "./session-history.js";
 import { legacyFileExists, migrateLegacySessions, readLegacySessions } from "./session-migration.js";
@@ -243,7 +244,12 @@ export class SessionStore {
    */
   private update<R>(key: string, mutate: (data: SessionFile) => R): Promise<R> {
     const path = this.pathOf(key);
-    const write = this.fileOf(key).then((file) => file.update(mutate));
+    const write = this.fileOf(key).then(async (file) => {
+      // The files layer keeps a file's own directory (the shard) 0700 on every write; the sessions
+      // directory above it is kept so as well, as when it held sessions.json itself.
+      await ensurePrivateDir(this.path);
+      return file.update(mutate);
+    });
     const settled = write.then(
       () => {},
       () => {},

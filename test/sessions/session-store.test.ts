@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -35,11 +35,17 @@ describe("SessionStore", () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await stat(dirname(file))).mode & 0o777).toBe(0o700);
     expect((await stat(store.path)).mode & 0o777).toBe(0o700);
+    // Re-applied on every write, as for every state directory.
+    await chmod(store.path, 0o755);
+    await chmod(dirname(file), 0o755);
+    await store.appendHistory(KEY, [{ role: "user", content: "hi" }]);
+    expect((await stat(store.path)).mode & 0o777).toBe(0o700);
+    expect((await stat(dirname(file))).mode & 0o777).toBe(0o700);
     const onDisk = JSON.parse(await readFile(file, "utf8"));
     expect(onDisk).toMatchObject({
       version: 1,
       key: KEY,
-      revision: 1,
+      revision: 2,
       session: { model: { ref: "anthropic/claude-opus-4-5" } },
     });
   });
