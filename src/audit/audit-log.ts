@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { stringifyForTerminal } from "../control-chars.js";
 import { ensurePrivateDir, FILE_MODE } from "../files/atomic-write.js";
+import { fsFailure } from "../files/fs-errors.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import {
   isLinkRefusal,
@@ -52,7 +53,9 @@ export class AuditLog {
     await ensurePrivateDir(dirname(this.path));
     // Escaped beyond JSON's C0 rule, so `cat audit.jsonl` or `tail -f` can never act on a terminal.
     const line = `${stringifyForTerminal(entry)}\n`;
-    const handle = await openForAppend(this.path);
+    const handle = await openForAppend(this.path).catch((err) => {
+      throw fsFailure(err, this.path, "append to");
+    });
     try {
       // A last line cut off (a full disk, a crash mid-write, an editor) must not swallow this entry:
       // it starts on a line of its own. Two processes may both see the cut and both add a line
@@ -61,6 +64,8 @@ export class AuditLog {
       const prefix = info.size > 0 && !(await endsWithNewline(handle, info.size)) ? "\n" : "";
       await handle.write(prefix + line);
       if ((info.mode & 0o777) !== FILE_MODE && mayChmod(info)) await handle.chmod(FILE_MODE);
+    } catch (err) {
+      throw fsFailure(err, this.path, "append to");
     } finally {
       await handle.close();
     }

@@ -24,7 +24,7 @@ export interface ConfigInspection {
    * Why the file could not be read at all (a link, a directory, no permission), with its fix; then
    * nothing else is known about it. `doctor` reports it and runs its other checks.
    */
-  unreadable?: { message: string; fix: string };
+  unreadable?: { message: string; fix: string; code: string };
   /** Raw JSON as on disk (before migration), for `doctor --fix` to write migrations back. */
   raw?: Record<string, unknown>;
 }
@@ -36,7 +36,7 @@ export async function inspectConfig(path: string): Promise<ConfigInspection> {
     text = await readTextIfExists(path);
   } catch (err) {
     if (!isTesseraError(err)) throw err;
-    const unreadable = { message: err.message, fix: err.hint ?? `check ${path}` };
+    const unreadable = { message: err.message, fix: err.hint ?? `check ${path}`, code: err.code };
     return { path, exists: true, problems: [`(root): ${err.message}`], notices: [], unreadable };
   }
   if (text === undefined) {

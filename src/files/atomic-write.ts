@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { fsFailure } from "./fs-errors.js";
 import { linkError, mayChmod } from "./state-file-checks.js";
 
 /** Mode for every state file: secrets live in some of them, so nobody but the owner reads any. */
@@ -15,10 +16,14 @@ export const DIR_MODE = 0o700;
  * that is not ours keeps its mode (see `mayChmod`).
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: DIR_MODE });
-  const info = await lstat(dir);
-  if (info.isSymbolicLink()) throw await linkError(dir, "directory");
-  if ((info.mode & 0o777) !== DIR_MODE && mayChmod(info)) await chmod(dir, DIR_MODE);
+  try {
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    const info = await lstat(dir);
+    if (info.isSymbolicLink()) throw await linkError(dir, "directory");
+    if ((info.mode & 0o777) !== DIR_MODE && mayChmod(info)) await chmod(dir, DIR_MODE);
+  } catch (err) {
+    throw fsFailure(err, dir, "create or secure the directory");
+  }
 }
 
 /**
@@ -38,7 +43,9 @@ export async function writeFileAtomic(
   if (!opts.foreignDir) await ensurePrivateDir(dir);
   const mode = opts.mode ?? FILE_MODE;
   const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  let handle = await open(tmp, "wx", mode);
+  let handle = await open(tmp, "wx", mode).catch((err) => {
+    throw fsFailure(err, path, "write");
+  });
   try {
     await handle.writeFile(contents);
     // open() honours the umask; chmod makes 0600 exact whatever the umask is.
@@ -50,7 +57,7 @@ export async function writeFileAtomic(
   } catch (err) {
     await handle?.close().catch(() => {});
     await rm(tmp, { force: true }).catch(() => {});
-    throw err;
+    throw fsFailure(err, path, "write");
   }
   await syncDir(dir);
 }

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { TesseraError } from "../errors.js";
 import { DIR_MODE, ensurePrivateDir } from "./atomic-write.js";
+import { fsFailure } from "./fs-errors.js";
 
 /**
  * How long another process may hold a lock before we give up. Holders only do a read, a small
@@ -65,44 +66,43 @@ async function lockAcrossProcesses<T>(
   const lockfile = await import("proper-lockfile");
   // A file kept outside the state dir (`TESSERA_CONFIG=~/tessera.json`) must not make us chmod the
   // user's own directory; its dir is only created when missing.
-  if (foreignDir) await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+  if (foreignDir)
+    await mkdir(dirname(path), { recursive: true, mode: DIR_MODE }).catch((err) => {
+      throw fsFailure(err, dirname(path), "create the directory");
+    });
   else await ensurePrivateDir(dirname(path));
   let compromised: Error | undefined;
-  let unlock: () => Promise<void>;
-  try {
-    unlock = await lockfile.lock(path, {
-      realpath: false,
-      stale: LOCK_STALE_MS,
-      update: LOCK_UPDATE_MS,
-      // Many short waits rather than a few long ones: holders are quick, and proper-lockfile's
-      // default backoff (starting at 1 s) would make contended writes crawl. The pauses reach
-      // LOCK_POLL_MAX_MS after a dozen attempts, so this many attempts wait about `waitMs` in all.
-      retries: {
-        retries: Math.ceil(waitMs / LOCK_POLL_MAX_MS),
-        factor: 1.2,
-        minTimeout: 5,
-        maxTimeout: LOCK_POLL_MAX_MS,
-        randomize: true,
-      },
-      onCompromised: (err) => {
-        compromised = err;
-      },
-    });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ELOCKED") {
-      throw new TesseraError(
-        "FILE_IO",
-        `could not create the lock ${path}.lock: ${(err as Error).message}`,
-        `check the permissions of ${dirname(path)}`,
-        { cause: err },
-      );
+  let unlock!: () => Promise<void>;
+  // Our own retry loop rather than proper-lockfile's: that one retries every error, so a read-only
+  // or full disk (EROFS, ENOSPC, EPERM on the lock's mkdir) made a command wait the whole `waitMs`
+  // before saying so. Only ELOCKED (someone holds it) is waited out. Many short waits rather than a
+  // few long ones: holders are quick; the pauses grow from 5 ms to LOCK_POLL_MAX_MS.
+  const deadline = Date.now() + waitMs;
+  for (let pause = 5; ; pause = Math.min(pause * 1.2, LOCK_POLL_MAX_MS)) {
+    try {
+      unlock = await lockfile.lock(path, {
+        realpath: false,
+        stale: LOCK_STALE_MS,
+        update: LOCK_UPDATE_MS,
+        retries: 0,
+        onCompromised: (err) => {
+          compromised = err;
+        },
+      });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ELOCKED")
+        throw fsFailure(err, `${path}.lock`, "create the lock");
+      if (Date.now() >= deadline) {
+        throw new TesseraError(
+          "LOCK_BUSY",
+          `could not lock ${path}: another process has held ${path}.lock for over ${Math.round(waitMs / 1000)}s`,
+          `wait for the other tessera command to finish; if none is running, remove the directory ${path}.lock`,
+          { cause: err },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
     }
-    throw new TesseraError(
-      "LOCK_BUSY",
-      `could not lock ${path}: another process has held ${path}.lock for over ${Math.round(waitMs / 1000)}s`,
-      `wait for the other tessera command to finish; if none is running, remove the directory ${path}.lock`,
-      { cause: err },
-    );
   }
   // proper-lockfile only notices a takeover on its next refresh timer, and after a frozen event loop
   // our own continuation runs before any timer: the write would land on top of the new holder's, and

@@ -8,6 +8,7 @@ import { formatIssues } from "../schema-issues.js";
 import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-write.js";
 import { diskFormOf } from "./disk-form.js";
 import { withFileLock } from "./file-lock.js";
+import { fsFailure } from "./fs-errors.js";
 import { describeJsonSyntaxError } from "./json-syntax-error.js";
 import { linkError, lstatIfExists, notRegularError, openForReading } from "./state-file-checks.js";
 
@@ -133,7 +134,7 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   let handle: FileHandle | undefined;
   try {
     handle = await openForReading(path);
-    return await handle?.readFile("utf8");
+    return withoutBom(await handle?.readFile("utf8"));
   } catch (err) {
     if (isTesseraError(err)) throw err;
     throw readError(path, err);
@@ -151,7 +152,7 @@ export async function readTextFollowingLinks(path: string): Promise<string | und
   let handle: FileHandle | undefined;
   try {
     handle = await openForReading(path, { followLinks: true });
-    return await handle?.readFile("utf8");
+    return withoutBom(await handle?.readFile("utf8"));
   } catch (err) {
     if (isTesseraError(err)) throw err;
     throw readError(path, err);
@@ -161,11 +162,16 @@ export async function readTextFollowingLinks(path: string): Promise<string | und
 }
 
 function readError(path: string, err: unknown): TesseraError {
-  return new TesseraError(
-    "FILE_IO",
-    `cannot read ${path}: ${(err as Error).message}`,
-    `check the permissions of ${path}`,
-  );
+  return fsFailure(err, path, "read");
+}
+
+/**
+ * A state file's text as JSON.parse needs it: a byte-order mark (some Windows editors add one) is
+ * dropped, not an error — it made a fine store look corrupt, and `doctor --fix` moved it aside. The
+ * next write leaves it out.
+ */
+function withoutBom(text: string | undefined): string | undefined {
+  return text?.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 async function statIfExists(path: string): Promise<Stats | undefined> {

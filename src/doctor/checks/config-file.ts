@@ -29,7 +29,10 @@ export const configFileCheck: DoctorCheck = {
       return findings;
     }
     if (inspection.unreadable) {
-      // A link, a directory, no permission: nothing doctor may move or change on its own.
+      // A link or a directory (FIFO, …) in its place is the file-types check's finding; other
+      // failures (no permission) are reported here. Nothing doctor may move or change on its own.
+      if (inspection.unreadable.code === "FILE_LINK" || inspection.unreadable.code === "FILE_TYPE")
+        return findings;
       findings.push({
         check: "config",
         key: `unreadable:${path}`,
