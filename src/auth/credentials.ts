@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TesseraError } from "../errors.js";
 import { storeAs } from "../files/disk-form.js";
 import { formatIssues } from "../schema-issues.js";
 
@@ -172,4 +173,25 @@ export function sameCredential(a: Credential, b: Credential): boolean {
   if (a.type === "oauth" && b.type === "oauth")
     return a.access === b.access && a.refresh === b.refresh && a.expires === b.expires;
   return false;
+}
+
+/** How many profile ids an error lists before pointing at `tessera models auth list`. */
+const LISTED_IDS = 10;
+
+/**
+ * Profile ids for a message: at most 10, then `… and N more; \`tessera models auth list\``, so an
+ * error stays one readable line with hundreds of profiles stored.
+ */
+export function listProfileIds(ids: readonly string[]): string {
+  if (ids.length <= LISTED_IDS) return ids.join(", ");
+  return `${ids.slice(0, LISTED_IDS).join(", ")}, … and ${ids.length - LISTED_IDS} more; \`tessera models auth list\``;
+}
+
+/** The error for a profile id the store does not hold, naming the ones it does (see `listProfileIds`). */
+export function unknownProfileError(id: string, known: readonly string[]): TesseraError {
+  return new TesseraError(
+    "PROFILE_NOT_FOUND",
+    `no profile ${id}${known.length ? ` (known: ${listProfileIds(known)})` : " (the store has none)"}`,
+    "tessera models auth list",
+  );
 }

@@ -1,3 +1,5 @@
+import { unknownProfileError } from "../auth/credentials.js";
+import { byCodePoint } from "../code-point-order.js";
 import { displayPath } from "../config/paths.js";
 import { refuseControlChars, showControlChars } from "../control-chars.js";
 import { ownEntry } from "../own-entry.js";
@@ -63,11 +65,18 @@ export async function runOrderGet(ctx: CliContext, opts: OrderOptions): Promise<
  * with Claude Code synced first so `anthropic:claude-cli` can be ordered on a fresh state dir.
  */
 export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOptions): Promise<number> {
-  const { services } = await openSyncedServices(ctx, opts.agent);
+  const { services, auth } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
   assertKnownProvider(services, p);
-  for (const id of ids)
+  const stored = auth.profiles.profiles;
+  const ofProvider = Object.keys(stored)
+    .filter((id) => stored[id]!.provider === p)
+    .sort(byCodePoint);
+  for (const id of ids) {
     refuseControlChars("PROFILE_INVALID", "profile id", id, "tessera models auth list shows the stored ids");
+    // Checked again under the lock by the store; said here with the list kept short.
+    if (!Object.hasOwn(stored, id.trim())) throw unknownProfileError(id.trim(), ofProvider);
+  }
   const saved = await services.store.setOrder(p, ids, cliActor(ctx));
   write(
     ctx,

@@ -12,11 +12,34 @@ const SETUP_TOKEN_MIN_LENGTH = 80;
 /**
  * Undoes what terminals and clipboards do to a long secret: line wraps (a token copied from a narrow
  * terminal arrives as several lines), indentation, CR from Windows clipboards, and surrounding
- * whitespace. Secrets never contain whitespace, so every whitespace character goes.
+ * whitespace. Secrets never contain whitespace, so every whitespace character goes. Two secrets on
+ * two lines are refused rather than glued into one that works nowhere: a line after the first that
+ * starts with the first line's key prefix (`sk-`, `ghp_`, …) is a second key, not a wrapped piece.
  */
 export function joinPastedSecret(text: string): string {
+  const lines = text
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const prefix = /^[A-Za-z]{2,}[-_]/.exec(lines[0] ?? "")?.[0];
+  const starts = prefix ? lines.filter((line) => line.startsWith(prefix)).length : 0;
+  if (starts > 1) {
+    throw new TesseraError(
+      "TOKEN_INVALID",
+      `the input has ${starts} lines that each start like a key (${prefix}…): two lines — paste one key`,
+      "paste only the one secret to store (a single key may come as several wrapped lines); nothing was stored",
+    );
+  }
   return text.replace(/\s+/g, "");
 }
+
+/**
+ * The longest secret accepted per provider: several times the longest real one (Anthropic keys and
+ * setup-tokens are about 110 characters, OpenAI project keys about 170, OpenRouter keys 73), far
+ * below what a whole file or log pasted by mistake is. Custom providers may use long tokens (JWTs).
+ */
+const MAX_SECRET_LENGTH: Record<string, number> = { anthropic: 512, openai: 1024, openrouter: 512 };
+const MAX_CUSTOM_SECRET_LENGTH = 8192;
 
 const PASTE_TOKEN = (provider: string) => `tessera models auth paste-token --provider ${provider}`;
 const PASTE_KEY = (provider: string) => `tessera models auth paste-api-key --provider ${provider}`;
@@ -32,6 +55,16 @@ export function validatePastedSecret(provider: string, kind: SecretKind, secret:
   const again = kind === "token" ? PASTE_TOKEN(provider) : PASTE_KEY(provider);
   if (secret === "") {
     throw new TesseraError("TOKEN_INVALID", `no ${what} was given (the input was empty)`, again);
+  }
+  const max = Object.hasOwn(MAX_SECRET_LENGTH, provider)
+    ? MAX_SECRET_LENGTH[provider]!
+    : MAX_CUSTOM_SECRET_LENGTH;
+  if (secret.length > max) {
+    throw new TesseraError(
+      "TOKEN_INVALID",
+      `the input is ${chars(secret.length)} long, more than ${article(what)} for ${provider} ever is (at most ${max}); it is not one ${what} (a file or several secrets pasted?), so nothing was stored`,
+      `copy just the ${what}, then: ${again}`,
+    );
   }
   if (/^[A-Za-z0-9_-]{8,}#[A-Za-z0-9_-]{8,}$/.test(secret)) {
     throw new TesseraError(
