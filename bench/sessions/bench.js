@@ -29,7 +29,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildSources } from "../shared/build-sources.js";
@@ -43,8 +43,8 @@ const COUNTS = process.env.BENCH_COUNTS
   : [1, 1_000, 10_000, 100_000];
 const PROFILES = 100;
 const MIX_MESSAGES = Number(process.env.BENCH_MIX ?? 1_000);
-const PLAIN_MESSAGES = 1_000;
-const DEFAULT_ROUNDS = 3;
+const PLAIN_MESSAGES = 600;
+const DEFAULT_ROUNDS = 5;
 
 export const name = "sessions";
 
@@ -181,7 +181,8 @@ export async function run({ runs, log }) {
     for (let round = 0; round < rounds; round++) {
       const order = COUNTS.map((_, i) => COUNTS[(i + round) % COUNTS.length]);
       for (const count of order) {
-        const result = await runChild(dist, states.get(count), count);
+        const load = loadavg()[0];
+        const result = { ...(await runChild(dist, states.get(count), count)), load };
         results.get(count).push(result);
         log(
           `  round ${round + 1}, ${fmtCount(count)} sessions: ${result.mixPerSecond.toFixed(0)} msg/s, plain p50/p99 ${ms(pct(result.reply, 50))} / ${ms(pct(result.reply, 99))}, RSS ${mib(result.peakRssKb)}`,
@@ -219,8 +220,10 @@ const ANALYSIS = [
   "  (see the load average above), so tails are scheduling as much as Tessera. The history write",
   "  (lock, temp file, fsync, rename, directory fsync: *history landed*) is not in the reply time any",
   "  more: it follows the answer, and only the session's next message waits for it; its p99 is the",
-  "  disk's fsync tail (10–20 ms here). The usage bookkeeping (`auth-state.json`) is one write a",
-  "  second for all messages instead of one locked fsync per message.",
+  "  disk's fsync tail under that shared load. The usage bookkeeping (`auth-state.json`) is one write",
+  "  a second for all messages instead of one locked fsync per message. On a quiet machine the reply's",
+  "  p99 is what to compare with the target; here the per-round figures below show how far the load",
+  "  moves it.",
 ];
 
 function render(results, rounds) {
@@ -241,11 +244,15 @@ function render(results, rounds) {
   const one = fig.get(1);
   const big = fig.get(100_000);
   const ten = fig.get(10_000);
-  const rateRatio = big.rate / one.rate;
+  // Each round's count against the same round's single session, then the median: drift in the
+  // machine's load between rounds cancels out.
+  const ratioOf = (count) =>
+    median(results.get(count).map((r, i) => r.mixPerSecond / results.get(1)[i].mixPerSecond));
+  const rateRatio = ratioOf(100_000);
   const addedP99 = ten.replyP99 - ten.bareP99;
   const rows = COUNTS.map((count) => {
     const f = fig.get(count);
-    return `| ${fmtCount(count)} | ${f.rate.toFixed(0)} | ${(f.rate / one.rate).toFixed(2)}× | ${ms(f.replyP50)} / ${ms(f.replyP99)} | ${ms(f.bareP50)} / ${ms(f.bareP99)} | ${ms(f.replyP50 - f.bareP50)} / ${ms(f.replyP99 - f.bareP99)} | ${ms(f.landedP50)} / ${ms(f.landedP99)} | ${mib(f.rss)} |`;
+    return `| ${fmtCount(count)} | ${f.rate.toFixed(0)} | ${ratioOf(count).toFixed(2)}× | ${ms(f.replyP50)} / ${ms(f.replyP99)} | ${ms(f.bareP50)} / ${ms(f.bareP99)} | ${ms(f.replyP50 - f.bareP50)} / ${ms(f.replyP99 - f.bareP99)} | ${ms(f.landedP50)} / ${ms(f.landedP99)} | ${mib(f.rss)} |`;
   });
   return [
     "## sessions: what a message costs with 1 to 100,000 sessions on disk",
@@ -265,9 +272,17 @@ function render(results, rounds) {
     "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    `Targets (issue 11): commands/s with 100,000 sessions within 80 % of the 1-session figure — ${(rateRatio * 100).toFixed(0)} %, ${verdict(rateRatio >= 0.8)};`,
+    `Targets (issue 11): commands/s with 100,000 sessions within 80 % of the 1-session figure (median of the rounds' ratios) — ${(rateRatio * 100).toFixed(0)} %, ${verdict(rateRatio >= 0.8)};`,
     `added p99 of a plain message with 10,000 sessions ≤ 5 ms — ${ms(addedP99)}, ${verdict(addedP99 <= 5)}.`,
     `Peak RSS with 100,000 sessions: ${mib(big.rss)} (1 session: ${mib(one.rss)}).`,
+    "",
+    `Per round at 10,000 sessions, added p50 / p99 (1-minute load average at the start): ${results
+      .get(10_000)
+      .map(
+        (r) =>
+          `${ms(pct(r.reply, 50) - pct(r.bare, 50))} / ${ms(pct(r.reply, 99) - pct(r.bare, 99))} (${r.load.toFixed(1)})`,
+      )
+      .join(", ")}.`,
     "",
     ...ANALYSIS,
   ].join("\n");
