@@ -45,6 +45,7 @@ export type TesseraErrorCode =
   | "OAUTH_STATE_MISMATCH"
   | "PROVIDER_ERROR"
   | "USAGE"
+  | "PARTLY_DONE"
   | "CHANNEL_FAILED"
   | "GATEWAY_RUNNING"
   | "GATEWAY_NOTHING_ENABLED";

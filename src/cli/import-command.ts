@@ -14,6 +14,7 @@ import {
   targetAgentFor,
 } from "../import/import-plan.js";
 import { type CliContext, cliActor, openServices } from "./cli-context.js";
+import { StepLog } from "./partly-done.js";
 import { alignRows } from "./status-render.js";
 import { writeTerminalJson } from "./terminal-output.js";
 
@@ -61,10 +62,12 @@ export async function runImportCommand(ctx: CliContext, dir: string, flags: Impo
   const targets = new Map<string, AuthProfilesFile>();
   for (const agent of targetIds) targets.set(agent, await storeOf(agent).profilesFile.read());
   let { profiles, orders } = planImport(scan, config, targets, opts);
+  let steps: StepLog | undefined;
 
   if (flags.apply) {
     const who = { ...cliActor(ctx), surface: "import" };
     const done: { profiles: ProfileDecision[]; orders: OrderDecision[] } = { profiles: [], orders: [] };
+    steps = new StepLog();
     for (const agent of targetIds) {
       const mine = profiles.filter((p) => p.targetAgent === agent);
       const myOrders = orders.filter((o) => o.targetAgent === agent);
@@ -75,6 +78,7 @@ export async function runImportCommand(ctx: CliContext, dir: string, flags: Impo
         continue;
       }
       const result = await applyImportToAgent(storeOf(agent), config, mine, myOrders, opts, who);
+      for (const failure of result.bookkeeping) steps.record(failure.what, failure.err);
       done.profiles.push(...result.profiles);
       done.orders.push(...result.orders);
     }
@@ -99,6 +103,7 @@ export async function runImportCommand(ctx: CliContext, dir: string, flags: Impo
         skipped: profiles.length - written,
       },
     });
+    steps?.throwIfAnyFailed(`imported ${written} profile(s) and ${ordersWritten} order(s)`);
     return 0;
   }
   // Ids and file names come from another tool's directory: shown with control characters escaped.
@@ -111,6 +116,7 @@ export async function runImportCommand(ctx: CliContext, dir: string, flags: Impo
   ctx.stdout.write(
     renderImport(shown.root, Boolean(flags.apply), shown.profiles, shown.orders, shown.unreadable),
   );
+  steps?.throwIfAnyFailed(`imported ${written} profile(s) and ${ordersWritten} order(s)`);
   return 0;
 }
 

@@ -6,6 +6,7 @@ import { ownEntry } from "../own-entry.js";
 import { type CliContext, cliActor } from "./cli-context.js";
 import { openSyncedServices } from "./models-claude-sync.js";
 import { assertKnownProvider } from "./models-store-profile.js";
+import { StepLog } from "./partly-done.js";
 import { writeTerminalJson } from "./terminal-output.js";
 
 export interface OrderOptions {
@@ -77,11 +78,21 @@ export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOpt
     // Checked again under the lock by the store; said here with the list kept short.
     if (!Object.hasOwn(stored, id.trim())) throw unknownProfileError(id.trim(), ofProvider);
   }
-  const saved = await services.store.setOrder(p, ids, cliActor(ctx));
+  const steps = new StepLog();
+  const wanted = [...new Set(ids.map((id) => id.trim()).filter(Boolean))];
+  let saved = wanted;
+  try {
+    saved = await services.store.setOrder(p, ids, cliActor(ctx));
+  } catch (err) {
+    // The order is written before its audit line: when it is in place, only the audit line failed.
+    if (!sameIds(await services.store.getOrder(p).catch(() => undefined), wanted)) throw err;
+    steps.record("its audit log entry", err);
+  }
   write(
     ctx,
     `Order override for ${p} (agent ${services.agentId}): ${saved.join(", ")}\nOnly these profiles are tried, in this order; clear it with: tessera models auth order clear --provider ${p}\n`,
   );
+  steps.throwIfAnyFailed(`the order override for ${p} is set and in effect`);
   return 0;
 }
 
@@ -89,7 +100,15 @@ export async function runOrderSet(ctx: CliContext, ids: string[], opts: OrderOpt
 export async function runOrderClear(ctx: CliContext, opts: OrderOptions): Promise<number> {
   const { services } = await openSyncedServices(ctx, opts.agent);
   const p = provider(opts);
-  const had = await services.store.clearOrder(p, cliActor(ctx));
+  const steps = new StepLog();
+  const before = await services.store.getOrder(p);
+  let had = before !== undefined;
+  try {
+    had = await services.store.clearOrder(p, cliActor(ctx));
+  } catch (err) {
+    if ((await services.store.getOrder(p).catch(() => before)) !== undefined) throw err;
+    steps.record("its audit log entry", err);
+  }
   const fallback = ownEntry(services.config.auth.order, p) ? "config auth.order" : "the default order";
   write(
     ctx,
@@ -97,5 +116,10 @@ export async function runOrderClear(ctx: CliContext, opts: OrderOptions): Promis
       ? `Cleared the order override for ${p} (agent ${services.agentId}); ${fallback} applies now.\n`
       : `No order override was set for ${p} (agent ${services.agentId}); ${fallback} applies.\n`,
   );
+  steps.throwIfAnyFailed(`the order override for ${p} is cleared`);
   return 0;
+}
+
+function sameIds(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((id, i) => id === b[i]);
 }

@@ -1,6 +1,6 @@
 import { assertProfileId } from "../auth/auth-store.js";
 import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
-import { type Credential, secretOf } from "../auth/credentials.js";
+import { type Credential, sameCredential, secretOf } from "../auth/credentials.js";
 import { maskSecret } from "../auth/mask.js";
 import { describeExpiry } from "../config/duration.js";
 import { objectAt, updateConfigFile } from "../config/load.js";
@@ -12,6 +12,7 @@ import { providerInfo } from "../models/provider-catalog.js";
 import { ownEntry } from "../own-entry.js";
 import type { AgentServices } from "../runtime/services.js";
 import { type CliContext, cliActor } from "./cli-context.js";
+import { StepLog } from "./partly-done.js";
 
 /** Refuses a provider Tessera cannot call, listing the ones it can. */
 export function assertKnownProvider(services: AgentServices, provider: string): void {
@@ -45,6 +46,12 @@ export function chooseProfileId(provider: string, requested: string | undefined,
  * locked write plus an audit line), and the config's `auth.profiles[id]` metadata (`provider`,
  * `mode`, and `email` for logins) — that one key only, the rest of the user's config untouched.
  * Prints what was written: id, type, masked secret, expiry, and where.
+ *
+ * Steps, in this order: the store (if it fails, nothing was changed), then its bookkeeping (clearing
+ * the old credential's marks, the audit line), then the config metadata. A step after the store that
+ * fails does not undo or hide the stored credential: the output says what was written, and the
+ * command ends with a `PARTLY_DONE` error naming each step that was not done and its fix. Missing
+ * metadata (a failed or killed config write) is a doctor finding that `--fix` writes.
  */
 export async function storeUserProfile(
   ctx: CliContext,
@@ -53,7 +60,21 @@ export async function storeUserProfile(
   credential: Credential,
   mode: AuthProfileMeta["mode"],
 ): Promise<void> {
-  const { created } = await services.store.upsertProfile(id, credential, cliActor(ctx));
+  const steps = new StepLog();
+  const existed = Object.hasOwn((await services.store.profilesFile.read()).profiles, id);
+  let created = !existed;
+  try {
+    ({ created } = await services.store.upsertProfile(id, credential, cliActor(ctx)));
+  } catch (err) {
+    // The store call also clears old marks and appends the audit line: when the credential is in
+    // the store now, only those failed, and the command goes on.
+    if (!(await holds(services, id, credential))) throw err;
+    const auditOnly = err instanceof Error && err.message.includes(services.paths.auditPath);
+    steps.record(
+      auditOnly ? "its audit log entry" : "clearing the old credential's marks and its audit log entry",
+      err,
+    );
+  }
   // The Claude Code slot is always mode "oauth" (a "token" there is the legacy value doctor migrates).
   const meta: AuthProfileMeta = {
     provider: credential.provider,
@@ -63,15 +84,17 @@ export async function storeUserProfile(
   const before = ownEntry(services.config.auth.profiles, id);
   const configChanged =
     before?.provider !== meta.provider || before?.mode !== meta.mode || before?.email !== meta.email;
-  if (configChanged) {
-    await updateConfigFile(
-      services.paths.configPath,
-      (raw) => {
-        objectAt(raw, "auth", "profiles")[id] = meta;
-      },
-      { stateDir: services.paths.stateDir },
-    );
-  }
+  const configWritten =
+    !configChanged ||
+    (await steps.step(`the config metadata auth.profiles["${id}"]`, () =>
+      updateConfigFile(
+        services.paths.configPath,
+        (raw) => {
+          objectAt(raw, "auth", "profiles")[id] = meta;
+        },
+        { stateDir: services.paths.stateDir },
+      ),
+    ));
   const expires = credential.type === "api_key" ? undefined : credential.expires;
   const home = ctx.env.HOME;
   const lines = [
@@ -80,10 +103,22 @@ export async function storeUserProfile(
     `  secret   ${maskSecret(secretOf(credential))}`,
     `  expires  ${describeExpiry(expires, Date.now()) ?? "no expiry recorded"}`,
     `  store    ${displayPath(services.store.path, home)} (agent ${services.agentId})`,
-    `  config   auth.profiles["${id}"] = ${JSON.stringify(meta)}${configChanged ? "" : " (unchanged)"} in ${displayPath(services.paths.configPath, home)}`,
+    configWritten
+      ? `  config   auth.profiles["${id}"] = ${JSON.stringify(meta)}${configChanged ? "" : " (unchanged)"} in ${displayPath(services.paths.configPath, home)}`
+      : `  config   not written (see the error below)`,
   ];
   ctx.stdout.write(`${lines.join("\n")}\n`);
-  await warnIfOrderExcludes(ctx, services, id, credential.provider);
+  await warnIfOrderExcludes(ctx, services, id, credential.provider).catch(() => {});
+  steps.throwIfAnyFailed(`${id} is stored and in use`);
+}
+
+/** Whether the store holds `credential` under `id` now (so a failed store call did land its write). */
+async function holds(services: AgentServices, id: string, credential: Credential): Promise<boolean> {
+  const stored = await services.store.profilesFile.read().then(
+    (data) => ownEntry(data.profiles, id),
+    () => undefined,
+  );
+  return stored !== undefined && sameCredential(stored, credential);
 }
 
 /**

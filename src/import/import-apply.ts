@@ -6,6 +6,12 @@ import type { Config } from "../config/schema.js";
 import { ownEntry } from "../own-entry.js";
 import { decideOrder, decideProfile, type OrderDecision, type ProfileDecision } from "./import-plan.js";
 
+/** A step after the import's write that failed; the imported profiles stay. */
+export interface BookkeepingFailure {
+  what: string;
+  err: unknown;
+}
+
 /**
  * Writes one target agent's share of the plan in a single locked update of its store: every
  * decision is taken again under the lock against the store as it is then (another process may have
@@ -19,7 +25,7 @@ export async function applyImportToAgent(
   orders: OrderDecision[],
   opts: { replace?: boolean },
   who: Actor,
-): Promise<{ profiles: ProfileDecision[]; orders: OrderDecision[] }> {
+): Promise<{ profiles: ProfileDecision[]; orders: OrderDecision[]; bookkeeping: BookkeepingFailure[] }> {
   const result = await store.profilesFile.update((data) => {
     const now = Date.now();
     const doneProfiles = profiles.map((planned) => {
@@ -38,22 +44,34 @@ export async function applyImportToAgent(
     });
     return { profiles: doneProfiles, orders: doneOrders };
   });
+  // The import has landed; what follows is bookkeeping. A failure there (an unwritable audit log)
+  // is collected for the report, and every other step still runs.
+  const bookkeeping: BookkeepingFailure[] = [];
+  const step = async (what: string, run: () => Promise<unknown>) => {
+    await run().catch((err: unknown) => bookkeeping.push({ what, err }));
+  };
   for (const p of result.profiles) {
     if (p.action === "skip" || !p.credential) continue;
-    if (p.action === "replace") await store.clearUsageMarks(p.profileId);
-    await store.auditLog?.append(who, p.action === "replace" ? "profile.replace" : "profile.add", {
-      agent: store.agentId,
-      target: p.profileId,
-      detail: `${p.credential.type} #${fingerprint(secretOf(p.credential))} imported from ${p.file}`,
-    });
+    const credential = p.credential;
+    if (p.action === "replace")
+      await step(`clearing the old marks of ${p.profileId}`, () => store.clearUsageMarks(p.profileId));
+    await step(`the audit log entry for ${p.profileId}`, async () =>
+      store.auditLog?.append(who, p.action === "replace" ? "profile.replace" : "profile.add", {
+        agent: store.agentId,
+        target: p.profileId,
+        detail: `${credential.type} #${fingerprint(secretOf(credential))} imported from ${p.file}`,
+      }),
+    );
   }
   for (const o of result.orders) {
     if (o.action === "skip") continue;
-    await store.auditLog?.append(who, "order.set", {
-      agent: store.agentId,
-      target: o.provider,
-      detail: `${o.ids.join(",")} imported from ${o.file}`,
-    });
+    await step(`the audit log entry for the ${o.provider} order`, async () =>
+      store.auditLog?.append(who, "order.set", {
+        agent: store.agentId,
+        target: o.provider,
+        detail: `${o.ids.join(",")} imported from ${o.file}`,
+      }),
+    );
   }
-  return result;
+  return { ...result, bookkeeping };
 }

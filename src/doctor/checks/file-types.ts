@@ -1,5 +1,8 @@
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { actionTokensPath } from "../../config/paths.js";
+import { fsFailure } from "../../files/fs-errors.js";
 import { kindOf, lstatIfExists } from "../../files/state-file-checks.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { Finding } from "../finding.js";
@@ -8,7 +11,8 @@ import { sessionDirsOf, sessionFilesOf, stateDirsOf, stateFilesOf } from "../sta
 /**
  * State files and directories that are not what they should be: a FIFO, socket, device or directory
  * where a file belongs (reading a FIFO would block every command until something wrote to it; every
- * command now refuses it instead), a file where a directory belongs, or a symbolic link. Tessera opens nothing in its state dir
+ * command now refuses it instead), a file where a directory belongs, a symbolic link, or one Tessera
+ * cannot write (a read-only disk, an immutable flag), which would make a command fail half way. Tessera opens nothing in its state dir
  * through a link (a link at `<state>/audit.jsonl` would have it append to, or chmod, a file anywhere
  * on the host), so every command refuses such a path; this says which and how to fix it. There is no
  * `--fix`: doctor never follows, removes or changes a link or its target — replacing it is a decision
@@ -46,7 +50,25 @@ export const fileTypesCheck: DoctorCheck = {
       if (!info) continue;
       if (!info.isSymbolicLink()) {
         const right = target.dir ? info.isDirectory() : info.isFile();
-        if (right) continue;
+        if (right) {
+          // Present and of the right kind, but can Tessera write it? A read-only disk or an
+          // immutable file makes a command fail half way (after the change it was making).
+          const refused = await access(target.path, constants.W_OK).then(
+            () => undefined,
+            (err: unknown) => fsFailure(err, target.path, "write"),
+          );
+          if (refused) {
+            findings.push({
+              check: "file-types",
+              key: `unwritable:${target.path}`,
+              severity: "error",
+              what: `${target.label}: ${refused.message}`,
+              fix: refused.hint ?? `check ${target.path}`,
+              path: target.path,
+            });
+          }
+          continue;
+        }
         findings.push({
           check: "file-types",
           key: `kind:${target.path}`,

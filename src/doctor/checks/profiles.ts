@@ -3,11 +3,13 @@ import { CLAUDE_CLI_PROFILE_ID } from "../../auth/claude-code.js";
 import { providerOfProfileId } from "../../auth/credentials.js";
 import { resolveCandidates } from "../../auth/resolver.js";
 import { envSnapshotOf } from "../../config/env.js";
+import { objectAt, updateConfigFile } from "../../config/load.js";
+import type { AuthProfileMeta } from "../../config/schema.js";
 import { providerInfo } from "../../models/provider-catalog.js";
 import { agentPrefix } from "../agent-auth.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { DoctorScope } from "../doctor-scope.js";
-import type { Finding } from "../finding.js";
+import { type Finding, RepairPhase } from "../finding.js";
 
 /**
  * Profiles that exist but can never be used, or are described but do not exist:
@@ -28,6 +30,7 @@ export const profilesCheck: DoctorCheck = {
       if (snapshot) stores.set(agent, snapshot);
     }
     findings.push(...orphanedMetadata(scope, stores));
+    findings.push(...missingMetadata(scope, stores));
     for (const [agent, auth] of stores) findings.push(...storedProfileFindings(scope, agent, auth));
     for (const agent of scope.agents) {
       if (scope.configuredAgents.includes(agent)) continue;
@@ -86,6 +89,57 @@ function orphanedMetadata(scope: DoctorScope, stores: Map<string, AuthSnapshot>)
           profileId: id,
         });
       }
+    }
+  }
+  return findings;
+}
+
+/** Origins of profiles the CLI stores together with their config metadata (`storeUserProfile`). */
+const WITH_METADATA = new Set(["user", "login", "onboard"]);
+
+/**
+ * Profiles a person stored whose config `auth.profiles[id]` metadata is missing: the command that
+ * stored them failed (or was killed) between the store write and the config write. `--fix` writes
+ * the metadata, which finishes what the command started.
+ */
+function missingMetadata(scope: DoctorScope, stores: Map<string, AuthSnapshot>): Finding[] {
+  if (!scope.configValid) return [];
+  const findings: Finding[] = [];
+  const written = new Set<string>();
+  for (const [agent, auth] of stores) {
+    for (const [id, credential] of Object.entries(auth.profiles.profiles)) {
+      if (!credential.origin || !WITH_METADATA.has(credential.origin)) continue;
+      if (Object.hasOwn(scope.config.auth.profiles, id) || written.has(id)) continue;
+      written.add(id);
+      const meta: AuthProfileMeta = {
+        provider: credential.provider,
+        mode: id === CLAUDE_CLI_PROFILE_ID ? "oauth" : credential.type,
+        ...(credential.email ? { email: credential.email } : {}),
+      };
+      findings.push({
+        check: "profiles",
+        key: `missing-meta:${id}`,
+        severity: "warning",
+        what: `${agentPrefix(scope, agent)}${id} is stored, but config auth.profiles["${id}"] is missing (the command that stored it did not finish)`,
+        fix: `tessera doctor --fix   (writes auth.profiles["${id}"] = ${JSON.stringify(meta)} to ${scope.paths.configPath})`,
+        agent,
+        profileId: id,
+        repair: {
+          describe: `write auth.profiles["${id}"] to ${scope.paths.configPath}`,
+          phase: RepairPhase.config,
+          async apply() {
+            await updateConfigFile(
+              scope.paths.configPath,
+              (raw) => {
+                const profiles = objectAt(raw, "auth", "profiles");
+                if (!Object.hasOwn(profiles, id)) profiles[id] = meta;
+              },
+              { stateDir: scope.paths.stateDir },
+            );
+            return `wrote auth.profiles["${id}"] to ${scope.paths.configPath}`;
+          },
+        },
+      });
     }
   }
   return findings;
