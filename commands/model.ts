@@ -1,10 +1,12 @@
 import { addCredentialFix, type StatusReport } from "../src/auth/status-report.js";
 import { hasControlChars } from "../src/control-chars.js";
+import { isTesseraError } from "../src/errors.js";
 import { aliasOf } from "../src/models/catalog.js";
 import { bold, code, escapeMarkup, quoteInput } from "../src/router/markup.js";
 import type { CommandContext, CommandDefinition, CommandUsage } from "../src/router/registry.js";
 import type { Reply } from "../src/router/types.js";
 import { sessionModel } from "../src/sessions/session-model.js";
+import type { PinChange } from "../src/sessions/session-store.js";
 import { usageLines } from "./help.js";
 import { suggestModels, suggestProfiles } from "./model-autocomplete.js";
 import {
@@ -126,7 +128,7 @@ async function answerModel(ctx: CommandContext): Promise<Reply> {
 }
 
 async function pinModel(ctx: CommandContext, typed: string): Promise<Reply> {
-  const { config, sessions } = ctx.services;
+  const { config } = ctx.services;
   const choice = chooseModel(config, typed);
   if (!choice.ok) return choice.reply;
   const snapshot = await ctx.authSnapshot();
@@ -134,10 +136,9 @@ async function pinModel(ctx: CommandContext, typed: string): Promise<Reply> {
   const pinnedProvider =
     pinned === undefined ? undefined : providerOfProfile(snapshot.profiles.profiles, pinned);
   const dropProfile = pinned !== undefined && pinnedProvider !== choice.ref.provider;
-  await sessions.setPins(
-    ctx.sessionKey,
+  const unrecorded = await changePins(
+    ctx,
     dropProfile ? { model: choice.text, profile: null } : { model: choice.text },
-    ctx.actor,
   );
 
   const lines = [`This chat now uses ${modelLabel(config, choice.text)}.`];
@@ -166,6 +167,7 @@ async function pinModel(ctx: CommandContext, typed: string): Promise<Reply> {
   const warning = credentialWarning(ctx, report, choice.ref.provider);
   if (warning) lines.push(warning);
   lines.push("/model reset goes back to the defaults.");
+  if (unrecorded) lines.push(unrecorded);
   return { text: lines.join("\n") };
 }
 
@@ -174,7 +176,7 @@ async function pinModelAndProfile(
   typedModel: string,
   typedProfile: string,
 ): Promise<Reply> {
-  const { config, sessions } = ctx.services;
+  const { config } = ctx.services;
   const choice = chooseModel(config, typedModel, `@${typedProfile}`);
   if (!choice.ok) return choice.reply;
   const shortModel = aliasOf(config, choice.text) ?? choice.text;
@@ -187,20 +189,23 @@ async function pinModelAndProfile(
     (id) => `/model ${shortModel}@${id}`,
   );
   if (!picked.ok) return picked.reply;
-  await sessions.setPins(ctx.sessionKey, { model: choice.text, profile: picked.id }, ctx.actor);
+  const unrecorded = await changePins(ctx, { model: choice.text, profile: picked.id });
   const report = await ctx.services.statusReport({ pin: picked.id, provider: choice.ref.provider }, snapshot);
-  return pinnedReply(
-    ctx,
-    report,
-    choice.ref.provider,
-    picked.id,
-    (credential) =>
-      `This chat now uses ${modelLabel(config, choice.text)} with the credential ${credential}.`,
+  return withNote(
+    unrecorded,
+    pinnedReply(
+      ctx,
+      report,
+      choice.ref.provider,
+      picked.id,
+      (credential) =>
+        `This chat now uses ${modelLabel(config, choice.text)} with the credential ${credential}.`,
+    ),
   );
 }
 
 async function pinProfileOnly(ctx: CommandContext, typedProfile: string): Promise<Reply> {
-  const { config, sessions } = ctx.services;
+  const { config } = ctx.services;
   const current = sessionModel(config, ctx.session);
   const snapshot = await ctx.authSnapshot();
   const picked = chooseProfile(
@@ -211,15 +216,18 @@ async function pinProfileOnly(ctx: CommandContext, typedProfile: string): Promis
     (id) => `/model @${id}`,
   );
   if (!picked.ok) return picked.reply;
-  await sessions.setPins(ctx.sessionKey, { profile: picked.id }, ctx.actor);
+  const unrecorded = await changePins(ctx, { profile: picked.id });
   const report = await ctx.services.statusReport({ pin: picked.id, provider: current.provider }, snapshot);
-  return pinnedReply(
-    ctx,
-    report,
-    current.provider,
-    picked.id,
-    (credential) =>
-      `This chat's ${escapeMarkup(current.provider)} requests now use ${credential}; the model stays ${modelLabel(config, current.ref)}.`,
+  return withNote(
+    unrecorded,
+    pinnedReply(
+      ctx,
+      report,
+      current.provider,
+      picked.id,
+      (credential) =>
+        `This chat's ${escapeMarkup(current.provider)} requests now use ${credential}; the model stays ${modelLabel(config, current.ref)}.`,
+    ),
   );
 }
 
@@ -250,8 +258,9 @@ function pinnedReply(
 }
 
 async function resetPins(ctx: CommandContext): Promise<Reply> {
-  const { config, sessions } = ctx.services;
-  const { before } = await sessions.reset(ctx.sessionKey, ctx.actor);
+  const { config } = ctx.services;
+  const before = { model: ctx.session?.model?.ref, profile: ctx.session?.profile?.id };
+  const unrecorded = await changePins(ctx, { model: null, profile: null });
   const defaults = `the default model ${modelLabel(config, config.models.default)} and the default credential order`;
   if (before.model === undefined && before.profile === undefined) {
     return { text: `Nothing was pinned here; this chat already uses ${defaults}.` };
@@ -266,7 +275,35 @@ async function resetPins(ctx: CommandContext): Promise<Reply> {
   ]
     .filter(Boolean)
     .join(" and ");
-  return { text: `Unpinned ${what}. This chat now uses ${defaults}.` };
+  return withNote(unrecorded, { text: `Unpinned ${what}. This chat now uses ${defaults}.` });
+}
+
+/**
+ * Applies a pin change. The session file is written before the audit line, so a failure after the
+ * write (an unwritable audit log) leaves the pin applied: the reply then says so and what was not
+ * recorded, instead of "Something went wrong" over a change that was made. Returns that note, or
+ * undefined when everything was written. A failure before the pin landed is thrown as it is.
+ */
+async function changePins(ctx: CommandContext, change: PinChange): Promise<string | undefined> {
+  try {
+    await ctx.services.sessions.setPins(ctx.sessionKey, change, ctx.actor);
+    return undefined;
+  } catch (err) {
+    const entry = await ctx.services.sessions.get(ctx.sessionKey).catch(() => undefined);
+    const landed =
+      (change.model === undefined || (entry?.model?.ref ?? null) === change.model) &&
+      (change.profile === undefined || (entry?.profile?.id ?? null) === change.profile);
+    if (!landed) throw err;
+    if (!ctx.isOwner)
+      return "(Done, but the gateway could not record this change in its audit log; its owner can see why with `tessera doctor`.)";
+    const why = err instanceof Error ? err.message : String(err);
+    const fix = isTesseraError(err) && err.hint ? ` Fix: ${escapeMarkup(err.hint)}` : "";
+    return `(Done, but this change could not be recorded in the audit log: ${escapeMarkup(why)}.${fix})`;
+  }
+}
+
+function withNote(note: string | undefined, reply: Reply): Reply {
+  return note ? { ...reply, text: `${reply.text}\n${note}` } : reply;
 }
 
 function helpReply(ctx: CommandContext): Reply {

@@ -3,12 +3,15 @@
  * after the store write (an immutable or directory audit.jsonl) — exited 1 with a bare errno, the key
  * stored and the config metadata not. Now the steps run in an order where a failure leaves a state
  * doctor reports and `--fix` completes, every step after the main change still runs, and the command
- * says exactly what was and was not done.
+ * says exactly what was and was not done. In chat, `/model sonnet` answered "Something went wrong:
+ * EISDIR" though the pin was applied; it now says the pin is set and what was not recorded.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSandbox, orderSetArgs, type Sandbox } from "../cli/models-harness.js";
+import { chatFixture } from "../router/chat-fixture.js";
 import { fakeSecret } from "../support/secrets.js";
 
 let sb: Sandbox;
@@ -123,5 +126,28 @@ describe("order set when its audit line cannot be written", () => {
     );
     const store = await sb.readJson<{ order: Record<string, string[]> }>(sb.profilesPath());
     expect(store.order).toEqual({ anthropic: ["anthropic:a"] });
+  });
+});
+
+describe("/model when the audit log cannot be written", () => {
+  it("the pin is applied and the reply says so, never 'Something went wrong'", async () => {
+    const fx = await chatFixture({ config: { access: { owners: ["console:local"] } } });
+    try {
+      await rm(join(fx.stateDir, "audit.jsonl"), { force: true });
+      await mkdir(join(fx.stateDir, "audit.jsonl"));
+      const owner = await fx.say("/model opus");
+      expect(owner).not.toContain("Something went wrong");
+      expect(owner).toContain("This chat now uses opus");
+      expect(owner).toMatch(
+        /Done, but this change could not be recorded in the audit log: .*audit\.jsonl is a directory/,
+      );
+      expect(await fx.pins("agent:main:console:local")).toMatchObject({ model: "anthropic/claude-opus-4-5" });
+      const reset = await fx.say("/model reset");
+      expect(reset).toContain("Unpinned the model");
+      expect(reset).toContain("Done, but");
+      expect(await fx.pins("agent:main:console:local")).toEqual({ model: undefined, profile: undefined });
+    } finally {
+      await fx.cleanup();
+    }
   });
 });
