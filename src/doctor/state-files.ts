@@ -9,7 +9,12 @@ import {
   legacySessionsPath,
   sessionsDir,
 } from "../config/paths.js";
-import { listSessionFiles, listShardDirs } from "../sessions/session-files.js";
+import {
+  listSessionFiles,
+  listShardDirs,
+  type SessionScan,
+  scanSessionFiles,
+} from "../sessions/session-files.js";
 import { LEGACY_BACKUP_SUFFIX } from "../sessions/session-migration.js";
 import { LegacySessionsFileSchema, SessionFileSchema } from "../sessions/session-schema.js";
 import type { DoctorScope } from "./doctor-scope.js";
@@ -71,8 +76,15 @@ export function stateFilesOf(scope: DoctorScope): StateFile[] {
 /**
  * Every session file of every agent (`sessions/<hh>/<hash>.json`), listed from disk: one per
  * session, so checks that use this pay per session — doctor is where that is meant to happen.
+ * Listed once per doctor run (scope) and shared by the checks.
  */
-export async function sessionFilesOf(scope: DoctorScope): Promise<StateFile[]> {
+export function sessionFilesOf(scope: DoctorScope): Promise<StateFile[]> {
+  const memo = memoOf(scope);
+  memo.files ??= listAll(scope);
+  return memo.files;
+}
+
+async function listAll(scope: DoctorScope): Promise<StateFile[]> {
   const files: StateFile[] = [];
   for (const agent of scope.agents) {
     const paths = await listSessionFiles(sessionsDir(scope.paths.stateDir, agent)).catch(() => []);
@@ -87,6 +99,37 @@ export async function sessionFilesOf(scope: DoctorScope): Promise<StateFile[]> {
     }
   }
   return files;
+}
+
+/**
+ * Every session file of one agent read and validated (`scanSessionFiles`), once per doctor run and
+ * shared by the checks: the layout, pin and corrupt-file checks each need all of them, and at
+ * 100,000 sessions one pass is what a doctor run can afford.
+ */
+export function sessionScanOf(scope: DoctorScope, agent: string): Promise<SessionScan> {
+  const memo = memoOf(scope);
+  memo.scans ??= new Map();
+  const scans = memo.scans;
+  let scan = scans.get(agent);
+  if (!scan) {
+    scan = scanSessionFiles(sessionsDir(scope.paths.stateDir, agent));
+    scans.set(agent, scan);
+  }
+  return scan;
+}
+
+const memos = new WeakMap<
+  DoctorScope,
+  { files?: Promise<StateFile[]>; scans?: Map<string, Promise<SessionScan>> }
+>();
+
+function memoOf(scope: DoctorScope) {
+  let memo = memos.get(scope);
+  if (!memo) {
+    memo = {};
+    memos.set(scope, memo);
+  }
+  return memo;
 }
 
 /** The session shard directories (`sessions/<hh>`) of every agent, listed from disk. */

@@ -1,7 +1,12 @@
 import type { Actor, AuditLog } from "../audit/audit-log.js";
 import { legacySessionsPath, sessionFilePath, sessionsDir } from "../config/paths.js";
 import { ensurePrivateDir } from "../files/atomic-write.js";
-import { SessionFileHandle, type SessionFileProblem, scanSessionFiles } from "./session-files.js";
+import {
+  SessionFileHandle,
+  type SessionFileProblem,
+  type SessionScan,
+  scanSessionFiles,
+} from "./session-files.js";
 import { capHistory } from "./session-history.js";
 import { legacyFileExists, migrateLegacySessions, readLegacySessions } from "./session-migration.js";
 import type { SessionEntry, SessionFile } from "./session-schema.js";
@@ -80,9 +85,14 @@ export class SessionStore {
     return sessions;
   }
 
-  /** `all()`, with the files it could not use reported instead of thrown. */
-  async scan(): Promise<{ sessions: Record<string, SessionEntry>; problems: SessionFileProblem[] }> {
-    const scan = await scanSessionFiles(this.path);
+  /**
+   * `all()`, with the files it could not use reported instead of thrown. `files`: a scan of the
+   * session files already made (doctor shares one between its checks).
+   */
+  async scan(
+    files?: SessionScan,
+  ): Promise<{ sessions: Record<string, SessionEntry>; problems: SessionFileProblem[] }> {
+    const scan = files ?? (await scanSessionFiles(this.path));
     const legacy = (await legacyFileExists(legacySessionsPath(this.stateDir, this.agentId)))
       ? await readLegacySessions(this.stateDir, this.agentId)
       : undefined;

@@ -3,10 +3,12 @@ import { AuditLog } from "../../audit/audit-log.js";
 import { readTextIfExists } from "../../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../../files/json-syntax-error.js";
 import { formatIssues } from "../../schema-issues.js";
+import { SessionFileSchema } from "../../sessions/session-schema.js";
 import type { DoctorCheck } from "../doctor-check.js";
+import type { DoctorScope } from "../doctor-scope.js";
 import { type Finding, RepairPhase } from "../finding.js";
 import { quarantineFile } from "../quarantine.js";
-import { sessionFilesOf, stateFilesOf } from "../state-files.js";
+import { type StateFile, sessionScanOf, stateFilesOf } from "../state-files.js";
 
 /**
  * State files that do not parse, or parse into the wrong layout. Every command refuses to run on
@@ -20,8 +22,9 @@ export const corruptFilesCheck: DoctorCheck = {
   async run(scope) {
     const findings: Finding[] = [];
     // Session files too, one per session: a corrupt one stops only its own session, and is moved
-    // aside on its own.
-    for (const file of [...stateFilesOf(scope), ...(await sessionFilesOf(scope))]) {
+    // aside on its own. They were all read once by the shared scan; only those it could not use
+    // are looked at again here.
+    for (const file of [...stateFilesOf(scope), ...(await unreadableSessionFiles(scope))]) {
       if (!file.schema) continue;
       const text = await readTextIfExists(file.path);
       if (text === undefined) continue;
@@ -76,6 +79,25 @@ export const corruptFilesCheck: DoctorCheck = {
     return findings;
   },
 };
+
+/** The session files the shared scan found unreadable, as state files to check the layout of. */
+async function unreadableSessionFiles(scope: DoctorScope): Promise<StateFile[]> {
+  const files: StateFile[] = [];
+  for (const agent of scope.agents) {
+    const scan = await sessionScanOf(scope, agent).catch(() => undefined);
+    for (const problem of scan?.problems ?? []) {
+      if (problem.kind !== "unreadable") continue;
+      files.push({
+        path: problem.path,
+        label: `session file of agent ${agent}`,
+        private: true,
+        schema: SessionFileSchema,
+        agent,
+      });
+    }
+  }
+  return files;
+}
 
 /** Why `text` is not a valid file of this layout, or undefined when it is. Never quotes the text. */
 function layoutProblem(text: string, schema: z.ZodType): string | undefined {

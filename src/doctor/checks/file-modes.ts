@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { chmod, stat } from "node:fs/promises";
 import { DIR_MODE, FILE_MODE } from "../../files/atomic-write.js";
 import type { DoctorCheck } from "../doctor-check.js";
@@ -21,8 +22,9 @@ export const fileModesCheck: DoctorCheck = {
       ...dirs.map((path) => ({ path, dir: true, private: false, label: "state directory" })),
       ...files.map((f) => ({ path: f.path, dir: false, private: f.private, label: f.label })),
     ];
-    for (const target of targets) {
-      const info = await stat(target.path).catch(() => undefined);
+    const infos = await statAll(targets.map((t) => t.path));
+    for (const [i, target] of targets.entries()) {
+      const info = infos[i];
       if (!info) continue;
       if (target.dir !== info.isDirectory()) {
         findings.push({
@@ -72,6 +74,20 @@ export const fileModesCheck: DoctorCheck = {
     return findings;
   },
 };
+
+/** How many files are stat'ed at once: one per session makes this the doctor's longest loop. */
+const STAT_CONCURRENCY = 64;
+
+/** `stat` of each path (undefined when missing), a batch at a time. */
+async function statAll(paths: string[]): Promise<(Stats | undefined)[]> {
+  const out: (Stats | undefined)[] = [];
+  for (let i = 0; i < paths.length; i += STAT_CONCURRENCY) {
+    out.push(
+      ...(await Promise.all(paths.slice(i, i + STAT_CONCURRENCY).map((p) => stat(p).catch(() => undefined)))),
+    );
+  }
+  return out;
+}
 
 function octal(mode: number): string {
   return `0${mode.toString(8).padStart(3, "0")}`;

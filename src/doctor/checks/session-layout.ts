@@ -1,6 +1,5 @@
-import { legacySessionsPath, sessionsDir } from "../../config/paths.js";
+import { legacySessionsPath } from "../../config/paths.js";
 import { isTesseraError } from "../../errors.js";
-import { scanSessionFiles } from "../../sessions/session-files.js";
 import {
   LEGACY_BACKUP_SUFFIX,
   migrateLegacySessions,
@@ -8,6 +7,7 @@ import {
 } from "../../sessions/session-migration.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
+import { sessionScanOf } from "../state-files.js";
 
 /**
  * The sessions' layout (issue 11): one file per session under `sessions/<hh>/`. Reports an agent
@@ -49,7 +49,7 @@ export const sessionLayoutCheck: DoctorCheck = {
           },
         });
       }
-      const scan = await scanSessionFiles(sessionsDir(stateDir, agent)).catch(() => undefined);
+      const scan = await sessionScanOf(scope, agent).catch(() => undefined);
       for (const problem of scan?.problems ?? []) {
         if (problem.kind !== "misplaced") continue; // unreadable ones are corrupt-files findings
         findings.push({

@@ -5,6 +5,7 @@ import { type SessionEntry, SessionStore } from "../../sessions/session-store.js
 import { agentPrefix, DOCTOR_ACTOR } from "../agent-auth.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
+import { sessionScanOf } from "../state-files.js";
 
 /**
  * Session pins that no longer apply (every session file, and an unmigrated `sessions.json`). A
@@ -25,7 +26,7 @@ export const sessionPinsCheck: DoctorCheck = {
       let all: Record<string, SessionEntry>;
       try {
         // Files that cannot be read are the corrupt-files and session-layout checks' findings.
-        all = (await sessions.scan()).sessions;
+        all = (await sessions.scan(await sessionScanOf(scope, agent))).sessions;
       } catch (err) {
         if (isTesseraError(err) && (err.code === "FILE_CORRUPT" || err.code === "FILE_INVALID")) continue;
         throw err;
