@@ -219,9 +219,8 @@ describe("AgentTurnRunner", () => {
 });
 
 /**
- * A write to a read-only directory fails only after file-lock.ts has retried taking the lock for its
- * whole wait (15 s: proper-lockfile retries every error, not only a busy lock), so each failed
- * write below costs that long; the tests wait for as few of them as they can, at once.
+ * Issue 12, item 5: a paid answer is delivered even when the bookkeeping after it cannot be written.
+ * Both sessions share one read-only window, so the test waits for the failing writes once.
  */
 describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
   const readOnlyDirs = () => {
