@@ -1,6 +1,6 @@
 import type { PlainMessageHandler, Reply } from "../router/types.js";
 import { sessionModel } from "../sessions/session-model.js";
-import { AgentTurnRunner } from "./agent-turn.js";
+import { type AgentTurnDeps, AgentTurnRunner } from "./agent-turn.js";
 import { takeOwnerNotices } from "./expiry-notices.js";
 import type { AgentServices } from "./services.js";
 
@@ -10,6 +10,8 @@ const NOTICE_CHECK_INTERVAL_MS = 60_000;
 export interface ChatTurnOptions {
   services: AgentServices;
   runner?: AgentTurnRunner;
+  /** Where a failed write after a delivered answer is reported (the gateway's log, the console's stderr). */
+  onBookkeepingFailure?: AgentTurnDeps["onBookkeepingFailure"];
 }
 
 /**
@@ -21,7 +23,12 @@ export interface ChatTurnOptions {
  */
 export function chatTurnHandler(opts: ChatTurnOptions): PlainMessageHandler {
   const runner =
-    opts.runner ?? new AgentTurnRunner({ services: opts.services, memory: opts.services.sessions });
+    opts.runner ??
+    new AgentTurnRunner({
+      services: opts.services,
+      memory: opts.services.sessions,
+      onBookkeepingFailure: opts.onBookkeepingFailure,
+    });
   // Notices change on the scale of hours; checking them costs a status report, so not every message.
   let noticesCheckedAt = Number.NEGATIVE_INFINITY;
   return async ({ message, sessionKey, session, isOwner, onDelta, signal }) => {

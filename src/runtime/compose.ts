@@ -50,7 +50,15 @@ export function composeRouter(opts: ComposeOptions): Router {
   return new Router({
     services: chat,
     registry: chatCommandRegistry(),
-    onPlainMessage: opts.onPlainMessage ?? chatTurnHandler({ services }),
+    onPlainMessage:
+      opts.onPlainMessage ??
+      chatTurnHandler({
+        services,
+        // The answer was delivered; the write after it failed: the operator's log says what and how to fix it.
+        onBookkeepingFailure: opts.log
+          ? (failure) => opts.log!(`${failure.message} (fix: ${failure.fix})`)
+          : undefined,
+      }),
     log: opts.log,
     tokens: opts.tokens ?? new ActionTokens(actionTokensPath(services.paths.stateDir, services.agentId), now),
   });
