@@ -91,12 +91,16 @@ function build(log) {
 
 // ─── Processes ───────────────────────────────────────────────────────────────────────────────────
 
-/** Total size of the files under `dir` (0 when it does not exist). */
+/**
+ * Total size of the files under `dir` (0 when it does not exist). A file gone between the listing
+ * and its stat (a session write's temp file, renamed meanwhile) counts 0: the gateway is still writing.
+ */
 function bytesUnder(dir) {
   if (!existsSync(dir)) return 0;
+  const sizeOf = (path) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
-    .reduce((sum, d) => sum + statSync(join(d.parentPath ?? d.path, d.name)).size, 0);
+    .reduce((sum, d) => sum + sizeOf(join(d.parentPath ?? d.path, d.name)), 0);
 }
 
 /** Runs `load` and adds the CPU it cost the bot process and this process (the stand-ins) to `into`. */
