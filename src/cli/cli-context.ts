@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { showControlChars } from "../control-chars.js";
 import { isTesseraError } from "../errors.js";
 import type { AgentServices } from "../runtime/services.js";
 
@@ -53,11 +54,13 @@ export async function openServices(ctx: CliContext, agent?: string): Promise<Age
 
 /** The CLI's error format: `error: …` and `  fix: …` on stderr. Returns the exit code (1). */
 export function reportError(ctx: Pick<CliContext, "stderr">, err: unknown): number {
+  // An error may quote what was typed (`models auth remove $'x\e[2J'`): shown, never obeyed.
+  const show = (text: string) => showControlChars(text, { keepLayout: true });
   if (isTesseraError(err)) {
-    ctx.stderr.write(`error: ${err.message}\n`);
-    if (err.hint) ctx.stderr.write(`  fix: ${err.hint}\n`);
+    ctx.stderr.write(`error: ${show(err.message)}\n`);
+    if (err.hint) ctx.stderr.write(`  fix: ${show(err.hint)}\n`);
   } else {
-    ctx.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    ctx.stderr.write(`error: ${show(err instanceof Error ? err.message : String(err))}\n`);
   }
   return 1;
 }

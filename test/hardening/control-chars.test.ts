@@ -114,6 +114,16 @@ describe("CLI", () => {
     expect(get.stdout + get.stderr).not.toMatch(RAW_CONTROL);
   });
 
+  it("every CLI error quoting typed input shows its control characters escaped", async () => {
+    await sb.writeProfiles({
+      "anthropic:a": { type: "api_key", provider: "anthropic", key: fakeSecret("sk-ant-api03-") },
+    });
+    const res = await sb.run(["models", "auth", "remove", `anthropic:x${HOSTILE}`]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error: /);
+    expect(res.stderr + res.stdout).not.toMatch(RAW_CONTROL);
+  });
+
   it("order set with a control character in an id is refused", async () => {
     await sb.writeProfiles({
       "anthropic:a": { type: "api_key", provider: "anthropic", key: fakeSecret("sk-ant-api03-") },
