@@ -76,7 +76,9 @@ export async function runAdapters(opts: RunAdaptersOptions): Promise<number> {
       } else {
         const identities = first.map((r) => (r as PromiseFulfilledResult<AdapterIdentity>).value);
         for (const id of identities) {
-          log.info(`${id.channel}: ${id.name}${id.id ? ` (id ${id.id})` : ""}${id.detail ? ` ${id.detail}` : ""}`);
+          log.info(
+            `${id.channel}: ${id.name}${id.id ? ` (id ${id.id})` : ""}${id.detail ? ` ${id.detail}` : ""}`,
+          );
         }
         opts.onReady?.(identities);
       }
