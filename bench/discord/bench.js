@@ -179,8 +179,13 @@ async function startBot(t) {
       resolve(at);
     };
   });
+  let cpuAtReady;
   t.proc = startProcess(t.label, t.spawnArgs, t.env, (line, at) => {
-    if (t.isReadyLine(line)) readyAt(at);
+    if (t.isReadyLine(line)) {
+      // CPU used until then: unlike wall time, barely moved by other work on the machine.
+      cpuAtReady ??= cpuMs(t.proc.child.pid);
+      readyAt(at);
+    }
     if (line.startsWith("rate-limited")) t.rateLimited++;
   });
   const died = t.proc.exited.then(({ code, signal }) => {
@@ -193,6 +198,7 @@ async function startBot(t) {
     return {
       identifyMs: identifiedAt - t.proc.t0,
       readyMs: readyAtMs - t.proc.t0,
+      readyCpuMs: cpuAtReady,
       calls: before.seen.filter((c) => c.at <= readyAtMs).map((c) => `${c.record.method} ${c.record.path}`),
     };
   } finally {
@@ -220,6 +226,8 @@ function random(seed) {
  */
 async function converse(t, users, perUser, act, think = true) {
   const latencies = [];
+  /** The same without each user's first action: a fresh process runs much of its code for the first time then. */
+  const later = [];
   const errors = [];
   let answered = 0;
   await Promise.all(
@@ -235,6 +243,7 @@ async function converse(t, users, perUser, act, think = true) {
           answer = t.requests.next(match, ANSWER_TIMEOUT_MS, "answer");
           const { record, at } = await answer;
           latencies.push(at - sentAt);
+          if (i > 0) later.push(at - sentAt);
           answered++;
           if (record.response && record.response.status >= 400)
             errors.push(`${t.label}: ${record.method} ${record.path} → ${record.response.status}`);
@@ -246,7 +255,7 @@ async function converse(t, users, perUser, act, think = true) {
       }
     }),
   );
-  return { latencies, answered, sent: users.length * perUser, errors };
+  return { latencies, later, answered, sent: users.length * perUser, errors };
 }
 
 /** A DM `/model status` from `user`; the answer is the post in that DM that reads like one. */
@@ -357,9 +366,12 @@ const ANALYSIS = [
   'Found on 2026-12-03, on that day\'s sources, with `BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=…"`',
   "and `BUNDLE_MINIFY=0` (profiles the gateway), a preload printing `process.memoryUsage()` and V8's heap",
   "spaces every second in idle processes, and a preload counting fs calls per message. This 2-core machine",
-  "is shared: other people's test suites pushed its load average to 3–15 during some runs, which is what",
-  "the floor's p99 of hundreds of ms in some rounds is; the load line above says how quiet each round was,",
-  "and a round whose load rose well above 2 says little about latency.",
+  "is shared: other people's test suites kept its load average at 3–15 through most runs that afternoon,",
+  "which is what p99s of tens to hundreds of ms (the floor's as much as Tessera's) are; the load line above",
+  "says how quiet each round was, and a round whose load stood well above 2 says little about latency.",
+  "Of the two runs on a quiet machine (load under 1.5 throughout), the one on committed sources (dffd27c)",
+  "met every target, DM p99 +3.4 ms; the one six minutes before, on d389d48 plus others' uncommitted",
+  "changes, missed the DM p99 target (+14.1 ms; 4.8 against 2.5 ms of CPU per answer) and met the rest.",
   "",
   "- **Idle RSS at 20 s swings ±15 MiB with V8's memory reducer, not with Tessera.** V8 sizes a process's",
   "  young generation by how much start-up allocated: the floor's stays at 16 MiB, Tessera's grows to",
@@ -367,29 +379,33 @@ const ANALYSIS = [
   "  Once the process is idle, V8's memory reducer shrinks it to 1 MiB and RSS falls by 16–21 MiB, 17–50 s",
   "  after spawn at no fixed time, so a reading at 20 s lands before or after the drop (↓ above). Like for",
   "  like the gap is smaller: before both drops 87–95 MiB for the floor against 104–106 MiB for Tessera,",
-  "  after them 71–78 against 85–88 MiB. What stays is ~4.5 MiB more live heap (heapUsed 21 against",
-  "  16.5 MiB: the config and auth stores, zod schemas, router and commands) and the code of the extra",
-  "  modules. With Telegram as well (grammY) the gateway idles at 83–89 MiB once the young generation has",
-  "  shrunk and 102–110 MiB before: under 120 MiB either way.",
-  "- **DM `/model status` (p50 +1–2 ms; p99 near the +10 ms line).** Each costs the gateway ~1.5 ms more CPU",
-  "  than the floor's reply (3.6–4.0 against 2.2–2.4 ms, see above). The file layer is no longer the cost:",
-  "  per message the gateway makes three `stat` calls (auth-profiles.json, auth-state.json and the chat's",
-  "  session file, which does not exist for these owners, so one of them is an ENOENT error each time) and",
-  "  reads nothing, the parsed files being cached. In the profile of the DM load Tessera's own code is about",
-  "  0.8 ms a message: rendering ~0.3 ms, most of it `markupToMarkdown` calling discord.js's `escapeMarkdown`",
-  "  on every span (a dozen regular expressions with lookbehinds each), the status report ~0.35 ms",
-  "  (reading the stores, building the report), routing ~0.3 ms. The load is paced (~30 messages a second),",
-  "  so the bot is mostly idle; the p99 (the second slowest of 200) is a message that arrived together with",
-  "  others and waited behind them, or behind a garbage collection, so it grows with the per-message CPU",
-  "  and even more with anything else running on the machine.",
-  "- **Start-up (met).** IDENTIFY leaves ~100–150 ms later than the floor's (median): the gateway sets up",
+  "  after them 68–79 against 74–92 MiB (+9.5 and +11.9 MiB in the quiet runs, where every reading came",
+  "  after the drop). What stays is ~4.5 MiB more live heap (heapUsed 21 against 16.5 MiB: the config and",
+  "  auth stores, zod schemas, router and commands) and the code of the extra modules. With Telegram as",
+  "  well (grammY) the gateway idles at 78–92 MiB once the young generation has shrunk and 101–114 MiB",
+  "  before: under 120 MiB either way, though before the drop with little to spare.",
+  "- **DM `/model status` (p50 +1–3 ms; p99 around the +10 ms line).** Each costs the gateway 1.4–2.3 ms",
+  "  more CPU than the floor's reply (3.5–4.8 against 2.1–2.6 ms per answer across the runs). The file",
+  "  layer is no longer the cost: per message the gateway makes three `lstat` calls (auth-profiles.json,",
+  "  auth-state.json and the chat's session file, which does not exist for these owners, so that one is",
+  "  an ENOENT error each time) and reads nothing, the parsed files being cached. In the profile of the",
+  "  DM load Tessera's own code is about 0.8 ms a message: rendering ~0.3 ms, most of it",
+  "  `markupToMarkdown` calling discord.js's `escapeMarkdown` on every span (a dozen regular expression passes,",
+  "  some with lookbehinds), the status report ~0.35 ms (reading the stores, building the report),",
+  "  routing ~0.3 ms. The load is paced (~30 messages a second), so the bot is mostly idle; the p99 (the",
+  "  second slowest of 200) is a message that arrived together with others and waited behind them or",
+  "  behind a garbage collection, or a user's first message, which runs code for the first time in a",
+  "  fresh process (leaving those out took Tessera's p99 from 7.6 to 6.2 ms in the quiet run). It grows",
+  "  with the per-message CPU, and far more with anything else running on the machine.",
+  "- **Start-up (met).** IDENTIFY leaves 70–120 ms later than the floor's (median, quiet runs); the",
+  "  gateway has used 110–140 ms more CPU by READY (750 against 610 ms, 840 against 730 ms). It sets up",
   "  its log (pino), reads its config, .env and the auth files, and only then imports discord.js, in",
   "  `DiscordAdapter.start` (the Telegram adapter starts importing grammY in its constructor, while the",
   "  files are read). After READY it makes two REST calls before logging `ready`: `GET /applications/@me`",
-  "  and `GET /applications/{id}/commands` (comparing the command list, no PUT when unchanged), ~40–50 ms",
-  "  against the floor's ~10 ms from IDENTIFY to clientReady.",
+  "  and `GET /applications/{id}/commands` (comparing the command list; no PUT when unchanged), ~20–50 ms",
+  "  against the floor's ~5–10 ms from IDENTIFY to clientReady.",
   "- **Interaction `/model`** costs about the same CPU as a DM `/model status` (~3.6 ms): the same three",
-  "  `stat` calls, then the picker with its menus; in a count over ten pickers for one owner, one of them",
+  "  `lstat` calls, then the picker with its menus; in a count over ten pickers for one owner, one of them",
   "  also wrote sessions/action-tokens.json under its lock.",
 ];
 
@@ -455,11 +471,14 @@ export async function run(opts = {}) {
       {
         identify: [],
         ready: [],
+        readyCpu: [],
         rss: [],
         shrunk: [],
         late: [],
         hwm: [],
         status: [],
+        statusLater: [],
+        interactionLater: [],
         cold: [],
         interaction: [],
         coldInteraction: [],
@@ -478,6 +497,7 @@ export async function run(opts = {}) {
     const r = await startBot(t);
     s.identify.push(r.identifyMs);
     s.ready.push(r.readyMs);
+    s.readyCpu.push(r.readyCpuMs);
     s.preCalls = r.calls;
   };
 
@@ -534,6 +554,7 @@ export async function run(opts = {}) {
         s.cold.push(...cold.latencies);
         const load = await withCpu(t, s.cpu, () => converse(t, OWNERS, PER_USER, statusDm(t)));
         s.status.push(load.latencies);
+        s.statusLater.push(load.later);
         errors.push(...cold.errors, ...load.errors);
         if (load.answered < load.sent) errors.push(`${t.label}: ${load.answered}/${load.sent} DMs answered`);
       }
@@ -544,6 +565,7 @@ export async function run(opts = {}) {
         converse(tessera, OWNERS, PER_USER, modelCommand(tessera)),
       );
       g.interaction.push(interactions.latencies);
+      g.interactionLater.push(interactions.later);
       errors.push(...coldInteraction.errors, ...interactions.errors);
       if (interactions.answered < interactions.sent)
         errors.push(`tessera: ${interactions.answered}/${interactions.sent} interactions answered`);
@@ -642,11 +664,13 @@ export async function run(opts = {}) {
     "",
     `- spawn → IDENTIFY over ${f.identify.length} starts each, min / median / max: floor ${spread(f.identify)}; tessera ${spread(g.identify)}.`,
     `- spawn → READY handled, min / median / max: floor ${spread(f.ready)}; tessera ${spread(g.ready)}; tessera with Telegram + Discord (${b.ready.length} starts) ${spread(b.ready)}.`,
+    `- CPU (user + system) the process had used when READY was handled, median: floor ${ms(median(f.readyCpu))}, tessera ${ms(median(g.readyCpu))}, tessera with Telegram + Discord ${ms(median(b.readyCpu))} (/proc counts it in 10 ms ticks; other work on the machine moves it far less than the wall times).`,
     `- REST requests before READY was handled: floor ${tally(f.preCalls) || "none"}; tessera ${tally(g.preCalls) || "none"}.`,
     `- idle RSS 20 s after spawn per round (↓: V8 had already shrunk its young generation, see below): floor ${rssList(f)}; tessera ${rssList(g)}; Telegram + Discord ${rssList(b)}; the Telegram + Discord gateway still idle at the end of each round: ${b.late.map((l) => `${mib(l.rss)}${l.shrunk ? "↓" : ""} after ${l.afterS.toFixed(0)} s`).join(", ")}; peak RSS (VmHWM) after the loads, median: floor ${mib(figures.peakKb.floor)}, tessera ${mib(figures.peakKb.tessera)}.`,
     `- first DM after start (cold, not in the percentiles), median: floor ${ms(figures.cold.floor)}, tessera ${ms(figures.cold.tessera)}; first \`/model\` interaction: ${ms(figures.cold.interaction)}.`,
     `- CPU of the bot process per answer under load: DM floor ${perAnswer(f.cpu)}, tessera ${perAnswer(g.cpu)}; interaction (tessera) ${perAnswer(g.interactionCpu)}.`,
     `- answered: DMs floor ${f.cpu.answered} / ${sent}, tessera ${g.cpu.answered} / ${sent}; interactions ${g.interactionCpu.answered} / ${sent}. Requests the floor's discord.js rate limiter held: ${floor.rateLimited}.`,
+    `- p99 leaving out each user's first action of the load (for most users their first of that kind in that process): DM floor ${ms(roundsPct(f.statusLater, 99))}, tessera ${ms(roundsPct(g.statusLater, 99))}; interactions ${ms(roundsPct(g.interactionLater, 99))}.`,
     `- per round, p50 / p99: DM floor ${perRound(f.status)}; tessera ${perRound(g.status)}; interactions ${perRound(g.interaction)}.`,
     `- the machine's 1-minute load average from start to end of each round (2 cores): ${loadAverages.join(", ")}.`,
     ...(errors.length ? [`- problems (${errors.length}): ${errors.slice(0, 5).join("; ")}`] : []),
