@@ -130,17 +130,8 @@ export function serialize(data: unknown): string {
  * A state file's text, or undefined when it does not exist. Never through a symbolic link: a link
  * is a `FILE_LINK` error naming it (see `NO_FOLLOW`).
  */
-export async function readTextIfExists(path: string): Promise<string | undefined> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await openForReading(path);
-    return withoutBom(await handle?.readFile("utf8"));
-  } catch (err) {
-    if (isTesseraError(err)) throw err;
-    throw readError(path, err);
-  } finally {
-    await handle?.close();
-  }
+export function readTextIfExists(path: string): Promise<string | undefined> {
+  return readText(path, false);
 }
 
 /**
@@ -148,10 +139,14 @@ export async function readTextIfExists(path: string): Promise<string | undefined
  * (Claude Code's credentials, which dotfile managers link on purpose; another tool's state dir read
  * by `tessera import`, which is never written).
  */
-export async function readTextFollowingLinks(path: string): Promise<string | undefined> {
+export function readTextFollowingLinks(path: string): Promise<string | undefined> {
+  return readText(path, true);
+}
+
+async function readText(path: string, followLinks: boolean): Promise<string | undefined> {
   let handle: FileHandle | undefined;
   try {
-    handle = await openForReading(path, { followLinks: true });
+    handle = await openForReading(path, { followLinks });
     return withoutBom(await handle?.readFile("utf8"));
   } catch (err) {
     if (isTesseraError(err)) throw err;
