@@ -55,7 +55,10 @@ export class DiscordAdapter implements ChatAdapter {
   private host: AdapterHost | undefined;
   private accepting = true;
 
-  constructor(private readonly opts: DiscordAdapterOptions) {}
+  constructor(private readonly opts: DiscordAdapterOptions) {
+    // Start loading discord.js now, while the gateway reads its files and sets up its log.
+    void import("discord.js").catch(() => {});
+  }
 
   async start(host: AdapterHost): Promise<AdapterIdentity> {
     this.host = host;

@@ -1,6 +1,7 @@
 import type { Credential } from "../auth/credentials.js";
 import type { Config } from "../config/schema.js";
 import { parseRef, resolveModelInput } from "../models/catalog.js";
+import { ownEntry } from "../own-entry.js";
 import type { SessionEntry } from "./session-store.js";
 
 /** The model a session talks to and why: its pin, else `models.default`. */
@@ -55,7 +56,8 @@ export function invalidPins(
   }
   const profileId = entry?.profile?.id;
   if (profileId !== undefined) {
-    const credential = profiles[profileId];
+    // Own properties only: a pin's id came from a person (`@constructor`).
+    const credential = ownEntry(profiles, profileId);
     const provider = parseRef(modelRef ?? config.models.default)?.provider;
     if (!credential) {
       found.push({ kind: "profile", value: profileId, reason: "that profile no longer exists" });

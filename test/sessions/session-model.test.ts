@@ -45,6 +45,15 @@ describe("invalidPins", () => {
     ]);
   });
 
+  it("flags a pin to a prototype key (a hand-edited or old session file) as a missing profile", () => {
+    const config = ConfigSchema.parse({});
+    for (const id of ["constructor", "__proto__", "toString"]) {
+      expect(invalidPins(config, entry({ profile: { id, ...meta } }), {})).toEqual([
+        { kind: "profile", value: id, reason: "that profile no longer exists" },
+      ]);
+    }
+  });
+
   it("flags a model no longer allowed, and then a profile that no longer matches the default's provider", () => {
     const config = ConfigSchema.parse({ models: { allow: ["anthropic/claude-sonnet-4-5"] } });
     const e = entry({ model: { ref: "openai/gpt-5", ...meta }, profile: { id: "openai:w", ...meta } });
