@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { LOG_LEVELS } from "../runtime/log-levels.js";
 import type { GatewayFlags } from "./gateway-command.js";
 import type { Runner } from "./main.js";
 
@@ -25,9 +26,7 @@ export function registerChatCommands(program: Command, run: Runner): void {
     .description("Run the enabled chat adapters (Telegram, Discord) until SIGINT/SIGTERM")
     .option("--agent <id>", "agent to use (default: the configured default agent)")
     .addOption(
-      new Option("--log-level <level>", "least severe log lines written")
-        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-        .default("info"),
+      new Option("--log-level <level>", "least severe log lines written").choices(LOG_LEVELS).default("info"),
     )
     .option("--console", "also serve the local console on this terminal (stdin/stdout), like tessera chat")
     .addHelpText(

@@ -48,10 +48,6 @@ export class ChatRuntime {
     });
   }
 
-  get services(): AgentServices {
-    return this.opts.services;
-  }
-
   /**
    * Routes one message and delivers its answer; see `AdapterHost.dispatch`. A message that arrives
    * after `stopAccepting` is dropped with a log line (adapters stop their intake first, so this is

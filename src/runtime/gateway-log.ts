@@ -1,10 +1,7 @@
 import type { Logger, LoggerOptions } from "pino";
 import { redactSecrets } from "../auth/mask.js";
 import type { AdapterLog } from "../router/adapter.js";
-
-/** The levels `--log-level` accepts, quietest last. */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import type { LogLevel } from "./log-levels.js";
 
 /** The gateway's log: structured lines, one child per adapter (`{"channel":"telegram",…}`). */
 export interface GatewayLog extends AdapterLog {
