@@ -1,6 +1,7 @@
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import type { APIMessage, APIStringSelectComponent } from "discord.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { sessionFilePath } from "../../src/config/paths.js";
 import {
   type AnthropicFake,
   anthropicReplies,
@@ -241,6 +242,26 @@ describe("tessera gateway with Discord", () => {
     const refusal = await nextPost(discord.dmChannelId(STRANGER));
     expect(refusal.content).toContain(STRANGER.id);
     expect(anthropic.requests).toHaveLength(1);
+  });
+
+  it("a slash command whose work outlasts 2 s is deferred first, then answered by editing the deferral", async () => {
+    await startUp();
+    // Another process holds this channel's session lock: the pin waits for it to go stale (~5 s).
+    const file = sessionFilePath(state.stateDir, "main", `agent:main:discord:channel:${DEFAULT_CHANNEL_ID}`);
+    await mkdir(`${file}.lock`, { recursive: true });
+    const slow = discord.interaction({
+      command: "model",
+      options: { model: "opus" },
+      channel: DEFAULT_CHANNEL_ID,
+      guild: GUILD_ID,
+    });
+    const first = await discord.waitForCallback(slow.id, 5_000);
+    expect(first.type).toBe(5);
+    const edit = await discord.waitFor(
+      (r) => r.method === "PATCH" && /\/webhooks\/\d+\/[^/]+\/messages\/@original$/.test(r.path),
+      15_000,
+    );
+    expect(String((edit.body as { content: string }).content)).toMatch(/now uses \*\*opus\*\*/);
   });
 
   it("a 429 on posting a message is waited out and the answer arrives once", async () => {
