@@ -24,6 +24,26 @@ import {
 import { type DeferredSuccesses, deferredSuccessesFor } from "./deferred-successes.js";
 import { fingerprint, redactSecrets } from "./mask.js";
 
+/**
+ * Where a store call puts the steps after its main write (clearing old marks, the usage record, the
+ * audit line) so that one failing does not hide that the change landed: each runs, a failure is
+ * recorded rather than thrown, and the caller reports what was not done (`StepLog` in
+ * `src/cli/partly-done.ts` is one). Without it, the first failure is thrown, as before.
+ */
+export interface AfterWriteSteps {
+  step(step: string, run: () => Promise<unknown>): Promise<boolean>;
+}
+
+/** Runs a step after the main write: through `steps` when given, else throwing its failure. */
+async function afterWrite(
+  steps: AfterWriteSteps | undefined,
+  step: string,
+  run: () => Promise<unknown>,
+): Promise<void> {
+  if (steps) await steps.step(step, run);
+  else await run();
+}
+
 /** What the resolver and the views read: the credentials and their hot state, as one snapshot. */
 export interface AuthSnapshot {
   profiles: AuthProfilesFile;
@@ -66,26 +86,39 @@ export class AuthStore {
 
   /**
    * Adds or replaces a profile. The id must be `<provider>:<name>` of the credential's provider. A new
-   * credential starts clean: cooldowns and needs-reauth marks of the old one are cleared.
+   * credential starts clean: cooldowns and needs-reauth marks of the old one are cleared. The profile
+   * write comes first; with `steps`, clearing the marks and the audit line are steps after it.
    */
-  async upsertProfile(id: string, credential: Credential, who: Actor): Promise<{ created: boolean }> {
+  async upsertProfile(
+    id: string,
+    credential: Credential,
+    who: Actor,
+    steps?: AfterWriteSteps,
+  ): Promise<{ created: boolean }> {
     assertProfileId(id, credential.provider);
     const created = await this.profilesFile.update((data) => {
       const existed = Object.hasOwn(data.profiles, id);
       data.profiles[id] = { ...credential, updatedAt: Date.now() };
       return !existed;
     });
-    await this.clearUsageMarks(id);
-    await this.auditLog?.append(who, created ? "profile.add" : "profile.replace", {
-      agent: this.agentId,
-      target: id,
-      detail: `${credential.type} #${fingerprint(secretOf(credential))}`,
-    });
+    await afterWrite(steps, "clearing the old credential's marks", () => this.clearUsageMarks(id));
+    await afterWrite(steps, "its audit log entry", async () =>
+      this.auditLog?.append(who, created ? "profile.add" : "profile.replace", {
+        agent: this.agentId,
+        target: id,
+        detail: `${credential.type} #${fingerprint(secretOf(credential))}`,
+      }),
+    );
     return { created };
   }
 
-  /** Deletes a profile and its order entries and usage. Unknown ids are an error listing the known ones. */
-  async removeProfile(id: string, who: Actor): Promise<void> {
+  /**
+   * Deletes a profile and its order entries and usage. Unknown ids are an error listing the known
+   * ones. The profile and its order entries go in one write, first; with `steps`, dropping its usage
+   * record (auth-state.json) and the audit line are steps after it. A usage record left behind is a
+   * doctor finding that `--fix` removes.
+   */
+  async removeProfile(id: string, who: Actor, steps?: AfterWriteSteps): Promise<void> {
     await this.profilesFile.update((data) => {
       if (!Object.hasOwn(data.profiles, id)) throw unknownProfile(id, Object.keys(data.profiles));
       delete data.profiles[id];
@@ -96,14 +129,12 @@ export class AuthStore {
       }
     });
     this.successes.forget(id);
-    await this.stateFile.update((state) => {
-      delete state.usage[id];
-      // Owner notices about the removed credential no longer apply; a re-added one gets its own.
-      for (const key of Object.keys(state.notified)) if (key.startsWith(`${id}:`)) delete state.notified[key];
-      for (const [provider, good] of Object.entries(state.lastGood))
-        if (good === id) delete state.lastGood[provider];
-    });
-    await this.auditLog?.append(who, "profile.remove", { agent: this.agentId, target: id });
+    await afterWrite(steps, `removing its usage record from ${this.stateFile.path}`, () =>
+      this.stateFile.update((state) => forgetUsage(state, id)),
+    );
+    await afterWrite(steps, "its audit log entry", async () =>
+      this.auditLog?.append(who, "profile.remove", { agent: this.agentId, target: id }),
+    );
   }
 
   async getOrder(provider: string): Promise<string[] | undefined> {
@@ -215,6 +246,17 @@ export class AuthStore {
       if (usage) state.usage[id] = { ...withoutMarks(usage), failureCounts: {} };
     });
   }
+}
+
+/**
+ * Drops what auth-state.json keeps about profile `id`: usage and marks, owner notices (a re-added
+ * credential gets its own) and `lastGood`. For a removed profile; doctor uses it for leftovers.
+ */
+export function forgetUsage(state: AuthStateFile, id: string): void {
+  delete state.usage[id];
+  for (const key of Object.keys(state.notified)) if (key.startsWith(`${id}:`)) delete state.notified[key];
+  for (const [provider, good] of Object.entries(state.lastGood))
+    if (good === id) delete state.lastGood[provider];
 }
 
 function profilesOf(data: AuthProfilesFile, provider: string): string[] {

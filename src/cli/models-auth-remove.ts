@@ -1,10 +1,11 @@
 import { CLAUDE_CLI_PROFILE_ID } from "../auth/claude-code.js";
 import { providerOfProfileId } from "../auth/credentials.js";
 import { updateConfigFile } from "../config/load.js";
-import { isRecord } from "../config/migrations.js";
+import { removeProfileFromConfig } from "../config/profile-entries.js";
 import type { SessionStore } from "../sessions/session-store.js";
 import { type CliContext, cliActor } from "./cli-context.js";
 import { openSyncedServices } from "./models-claude-sync.js";
+import { StepLog } from "./partly-done.js";
 
 export interface RemoveOptions {
   agent?: string;
@@ -15,38 +16,39 @@ export interface RemoveOptions {
  * order entries and usage (one locked write, audited), then its config metadata and its entries in
  * config `auth.order` — the config is rewritten only when it mentions the id. Sessions pinned to it
  * are named, and learn on their next message.
+ *
+ * The store write comes first: if it fails, nothing was changed. Every step after it (the usage
+ * record, the audit line, the config entries) runs even when an earlier one failed, and the command
+ * then ends with one `PARTLY_DONE` error naming each step that was not done; what those leave on
+ * disk is a doctor finding, and `--fix` removes the config entries of a profile the audit log shows
+ * was removed (`checks/removed-profiles.ts`).
  */
 export async function runAuthRemove(ctx: CliContext, rawId: string, opts: RemoveOptions): Promise<number> {
   const id = rawId.trim();
   // The synced read serves the notes below; removeProfile re-reads under the lock for the change itself.
   const { services, auth } = await openSyncedServices(ctx, opts.agent);
   const before = auth.profiles.profiles;
-  await services.store.removeProfile(id, cliActor(ctx));
+  const steps = new StepLog();
+  await services.store.removeProfile(id, cliActor(ctx), steps);
   const lines = [`Removed ${id} from agent ${services.agentId} (and its order entries).`];
 
   const provider = providerOfProfileId(id);
   const inConfig =
-    id in services.config.auth.profiles ||
+    Object.hasOwn(services.config.auth.profiles, id) ||
     Object.values(services.config.auth.order).some((ids) => ids.includes(id));
   if (inConfig) {
-    await updateConfigFile(
-      services.paths.configPath,
-      (raw) => {
-        const auth = raw.auth;
-        if (!isRecord(auth)) return;
-        if (isRecord(auth.profiles)) delete auth.profiles[id];
-        if (isRecord(auth.order)) {
-          for (const [p, ids] of Object.entries(auth.order)) {
-            if (!Array.isArray(ids) || !ids.includes(id)) continue;
-            const kept = ids.filter((x) => x !== id);
-            if (kept.length === 0) delete auth.order[p];
-            else auth.order[p] = kept;
-          }
-        }
-      },
-      { stateDir: services.paths.stateDir },
+    const removed = await steps.step(
+      `removing auth.profiles["${id}"] and its auth.order entries from the config`,
+      () =>
+        updateConfigFile(services.paths.configPath, (raw) => removeProfileFromConfig(raw, id), {
+          stateDir: services.paths.stateDir,
+        }),
     );
-    lines.push(`Removed ${id} from config auth.profiles / auth.order in ${services.paths.configPath}.`);
+    lines.push(
+      removed
+        ? `Removed ${id} from config auth.profiles / auth.order in ${services.paths.configPath}.`
+        : `Config ${services.paths.configPath} still names ${id} (see the error below).`,
+    );
   }
   if (
     id === CLAUDE_CLI_PROFILE_ID &&
@@ -64,6 +66,7 @@ export async function runAuthRemove(ctx: CliContext, rawId: string, opts: Remove
   }
   lines.push(...(await pinnedSessionsNote(services.sessions, id)));
   ctx.stdout.write(`${lines.join("\n")}\n`);
+  steps.throwIfAnyFailed(`${id} is removed from agent ${services.agentId}'s store and no longer used`);
   return 0;
 }
 

@@ -9,12 +9,15 @@ import type { Config } from "../config/schema.js";
 import { ownEntry } from "../own-entry.js";
 import type { OnboardAnswers } from "./onboard-answers.js";
 import { setDotenvValues } from "./onboard-dotenv.js";
+import type { StepLog } from "./partly-done.js";
 
 /** One line of what onboarding did (or found already done). Never holds a secret, only masks. */
 export interface OnboardChange {
   area: "config" | "store" | ".env";
   what: string;
   changed: boolean;
+  /** A step that was not done; the command ends with a `PARTLY_DONE` error saying why. */
+  failed?: true;
 }
 
 type ConfigEdit = { describe: string; apply: (raw: Record<string, unknown>) => void };
@@ -23,14 +26,20 @@ type ConfigEdit = { describe: string; apply: (raw: Record<string, unknown>) => v
  * Writes the answers: config keys (only those that differ from what is in effect, in one locked
  * edit that must validate), the credential to the agent's store (origin `onboard`, audited), bot
  * tokens to `<state>/.env`. Everything is compared first, so running it again with the same answers
- * writes nothing. The config goes first: if it would not validate, nothing else is written either.
- * `config` is the config in effect now, which the edits are decided against.
+ * writes nothing. `config` is the config in effect now, which the edits are decided against.
+ *
+ * The config goes first: if it fails (or would not validate), it is thrown and nothing is written.
+ * The store write, its bookkeeping (old marks, the audit line) and `.env` follow as `steps`: each
+ * runs even when an earlier one failed, and a failed one is listed as not done, for the command to
+ * end with one `PARTLY_DONE` error. What that leaves (config metadata of a profile not stored, a
+ * channel enabled without its token) is a doctor finding; running onboard again completes it.
  */
 export async function applyOnboarding(
   paths: StatePaths,
   config: Config,
   answers: OnboardAnswers,
   who: { actor: string; surface: string },
+  steps: StepLog,
 ): Promise<OnboardChange[]> {
   const changes: OnboardChange[] = [];
   const edits = configEdits(config, answers);
@@ -46,31 +55,16 @@ export async function applyOnboarding(
   for (const edit of edits) changes.push({ area: "config", what: edit.describe, changed: true });
 
   if (answers.credential) {
-    const { provider, profileId, type, secret, expires, oauth } = answers.credential;
-    const store = new AuthStore(paths.stateDir, answers.agent, new AuditLog(paths.auditPath));
-    const existing = ownEntry((await store.profilesFile.read()).profiles, profileId);
-    if (oauth) {
-      // A login just happened: its tokens are new by definition.
-      const { created } = await store.upsertProfile(profileId, { ...oauth, origin: "onboard" }, who);
+    const { profileId } = answers.credential;
+    const stored = await steps.step(`storing ${profileId} in agent ${answers.agent}'s store`, async () => {
+      changes.push(await storeCredential(paths, answers, who, steps));
+    });
+    if (!stored) {
       changes.push({
         area: "store",
-        what: `${profileId} ${created ? "added" : "replaced"} (${describe(oauth)}) for agent ${answers.agent}`,
-        changed: true,
-      });
-    } else if (secret === undefined) {
-      changes.push({ area: "store", what: `${profileId} kept (${describe(existing)})`, changed: false });
-    } else if (existing && existing.type === type && secretOf(existing) === secret) {
-      changes.push({ area: "store", what: `${profileId} unchanged (${describe(existing)})`, changed: false });
-    } else {
-      const credential: Credential =
-        type === "api_key"
-          ? { type, provider, key: secret, origin: "onboard" }
-          : { type: "token", provider, token: secret, ...(expires ? { expires } : {}), origin: "onboard" };
-      const { created } = await store.upsertProfile(profileId, credential, who);
-      changes.push({
-        area: "store",
-        what: `${profileId} ${created ? "added" : "replaced"} (${describe(credential)}) for agent ${answers.agent}`,
-        changed: true,
+        what: `${profileId} not stored (see the error below)`,
+        changed: false,
+        failed: true,
       });
     }
   }
@@ -78,17 +72,65 @@ export async function applyOnboarding(
   const dotenv: Record<string, string> = {};
   if (answers.telegram?.token) dotenv.TELEGRAM_BOT_TOKEN = answers.telegram.token;
   if (answers.discord?.token) dotenv.DISCORD_BOT_TOKEN = answers.discord.token;
-  if (Object.keys(dotenv).length > 0) {
-    const changed = new Set(await setDotenvValues(paths.envPath, dotenv));
+  const keys = Object.keys(dotenv);
+  if (keys.length > 0) {
+    let changed: Set<string> | undefined;
+    await steps.step(`setting ${keys.join(" and ")} in ${paths.envPath}`, async () => {
+      changed = new Set(await setDotenvValues(paths.envPath, dotenv));
+    });
     for (const [key, value] of Object.entries(dotenv)) {
-      changes.push({
-        area: ".env",
-        what: `${key} ${changed.has(key) ? "set" : "unchanged"} (${maskSecret(value)}) in ${paths.envPath}`,
-        changed: changed.has(key),
-      });
+      changes.push(
+        changed
+          ? {
+              area: ".env",
+              what: `${key} ${changed.has(key) ? "set" : "unchanged"} (${maskSecret(value)}) in ${paths.envPath}`,
+              changed: changed.has(key),
+            }
+          : {
+              area: ".env",
+              what: `${key} not set in ${paths.envPath} (see the error below)`,
+              changed: false,
+              failed: true,
+            },
+      );
     }
   }
   return changes;
+}
+
+/**
+ * The credential step: stores the answer's credential unless the store already holds it. The
+ * profile write is what this step is; clearing the old marks and the audit line go to `steps`.
+ */
+async function storeCredential(
+  paths: StatePaths,
+  answers: OnboardAnswers,
+  who: { actor: string; surface: string },
+  steps: StepLog,
+): Promise<OnboardChange> {
+  const { provider, profileId, type, secret, expires, oauth } = answers.credential!;
+  const store = new AuthStore(paths.stateDir, answers.agent, new AuditLog(paths.auditPath));
+  const existing = ownEntry((await store.profilesFile.read()).profiles, profileId);
+  let credential: Credential;
+  if (oauth) {
+    // A login just happened: its tokens are new by definition.
+    credential = { ...oauth, origin: "onboard" };
+  } else if (secret === undefined) {
+    return { area: "store", what: `${profileId} kept (${describe(existing)})`, changed: false };
+  } else if (existing && existing.type === type && secretOf(existing) === secret) {
+    return { area: "store", what: `${profileId} unchanged (${describe(existing)})`, changed: false };
+  } else {
+    credential =
+      type === "api_key"
+        ? { type, provider, key: secret, origin: "onboard" }
+        : { type: "token", provider, token: secret, ...(expires ? { expires } : {}), origin: "onboard" };
+  }
+  const { created } = await store.upsertProfile(profileId, credential, who, steps);
+  return {
+    area: "store",
+    what: `${profileId} ${created ? "added" : "replaced"} (${describe(credential)}) for agent ${answers.agent}`,
+    changed: true,
+  };
 }
 
 function describe(credential: Credential | undefined): string {

@@ -13,11 +13,13 @@ import {
   readSecretsFromStdin,
   refuseArgvSecrets,
 } from "./onboard-flags.js";
+import { StepLog } from "./partly-done.js";
 
 /**
  * `tessera onboard`: the wizard on a terminal, or `--non-interactive` with flags (secrets from stdin
  * `KEY=value` lines or the environment, never argv). Prints what it changed; exit 0 on success, 1
- * on any refusal (nothing is written then) or when the wizard is cancelled.
+ * on any refusal (nothing is written then), when the wizard is cancelled, or when a write after the
+ * first one failed (`PARTLY_DONE`, after the list of what was and was not done).
  */
 export async function runOnboardCommand(ctx: CliContext, flags: OnboardFlags): Promise<number> {
   refuseArgvSecrets(flags);
@@ -61,20 +63,29 @@ export async function runOnboardCommand(ctx: CliContext, flags: OnboardFlags): P
 
   // The wizard may have taken minutes: decide the config edits against the file as it is now.
   const current = flags.nonInteractive ? config : (await loadConfig(paths.configPath)).config;
-  const changes = await applyOnboarding(paths, current, answers, who);
+  // A failed write after the first one is recorded, not thrown: the list below shows what landed.
+  const steps = new StepLog();
+  const changes = await applyOnboarding(paths, current, answers, who, steps);
   const changed = changes.some((c) => c.changed);
+  if (!changed) steps.throwFirstFailure();
   if (flags.json) {
     writeJson(ctx, { agent: answers.agent, changed, changes });
-    return 0;
+  } else {
+    const out = [`onboard: agent ${answers.agent}`];
+    for (const c of changes) {
+      const status = c.failed ? "not done " : c.changed ? "changed  " : "unchanged";
+      out.push(`  ${status}  ${c.area.padEnd(6)}  ${c.what}`);
+    }
+    if (!steps.anyFailed) {
+      out.push(
+        changed
+          ? "done. Next: `tessera doctor` to check the setup, then `tessera gateway` (or `tessera chat` to try it here)."
+          : "nothing changed: everything was already as asked.",
+      );
+    }
+    ctx.stdout.write(`${out.join("\n")}\n`);
   }
-  const out = [`onboard: agent ${answers.agent}`];
-  for (const c of changes)
-    out.push(`  ${c.changed ? "changed  " : "unchanged"}  ${c.area.padEnd(6)}  ${c.what}`);
-  out.push(
-    changed
-      ? "done. Next: `tessera doctor` to check the setup, then `tessera gateway` (or `tessera chat` to try it here)."
-      : "nothing changed: everything was already as asked.",
-  );
-  ctx.stdout.write(`${out.join("\n")}\n`);
+  const areas = [...new Set(changes.filter((c) => c.changed).map((c) => c.area))];
+  steps.throwIfAnyFailed(`onboard made the changes listed as changed (${areas.join(", ")})`);
   return 0;
 }

@@ -25,6 +25,20 @@ export class StepLog {
     this.failed.push({ step, err });
   }
 
+  /** Whether a step failed (so a command does not print "done" before its `PARTLY_DONE` error). */
+  get anyFailed(): boolean {
+    return this.failed.length > 0;
+  }
+
+  /**
+   * For a command whose first change was itself one of the steps (onboard with nothing to change in
+   * the config): when nothing landed, the failure is an ordinary one, thrown as it came.
+   */
+  throwFirstFailure(): void {
+    const first = this.failed[0];
+    if (first) throw first.err;
+  }
+
   /** Throws `PARTLY_DONE` naming what was done and each step that was not, with their fixes. */
   throwIfAnyFailed(done: string): void {
     if (this.failed.length === 0) return;

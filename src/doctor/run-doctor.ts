@@ -8,6 +8,7 @@ import { credentialsCheck } from "./checks/credentials.js";
 import { fileModesCheck } from "./checks/file-modes.js";
 import { fileTypesCheck } from "./checks/file-types.js";
 import { profilesCheck } from "./checks/profiles.js";
+import { removedProfilesCheck } from "./checks/removed-profiles.js";
 import { sessionLayoutCheck } from "./checks/session-layout.js";
 import { sessionPinsCheck } from "./checks/session-pins.js";
 import type { DoctorCheck } from "./doctor-check.js";
@@ -23,6 +24,7 @@ const DOCTOR_CHECKS: DoctorCheck[] = [
   claudeCodeSyncCheck,
   credentialsCheck,
   profilesCheck,
+  removedProfilesCheck,
   sessionLayoutCheck,
   sessionPinsCheck,
   channelTokensCheck,

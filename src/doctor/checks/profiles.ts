@@ -10,6 +10,7 @@ import { agentPrefix } from "../agent-auth.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { DoctorScope } from "../doctor-scope.js";
 import { type Finding, RepairPhase } from "../finding.js";
+import { removedProfileIds } from "./removed-profiles.js";
 
 /**
  * Profiles that exist but can never be used, or are described but do not exist:
@@ -29,9 +30,11 @@ export const profilesCheck: DoctorCheck = {
       const { snapshot } = await scope.agentAuth(agent);
       if (snapshot) stores.set(agent, snapshot);
     }
-    findings.push(...orphanedMetadata(scope, stores));
+    // Config entries of a profile removed by a command that did not finish are that check's findings.
+    const removed = await removedProfileIds(scope);
+    findings.push(...orphanedMetadata(scope, stores).filter((f) => !removed.has(f.profileId!)));
     findings.push(...missingMetadata(scope, stores));
-    for (const [agent, auth] of stores) findings.push(...storedProfileFindings(scope, agent, auth));
+    for (const [agent, auth] of stores) findings.push(...storedProfileFindings(scope, agent, auth, removed));
     for (const agent of scope.agents) {
       if (scope.configuredAgents.includes(agent)) continue;
       findings.push({
@@ -145,7 +148,12 @@ function missingMetadata(scope: DoctorScope, stores: Map<string, AuthSnapshot>):
   return findings;
 }
 
-function storedProfileFindings(scope: DoctorScope, agent: string, auth: AuthSnapshot): Finding[] {
+function storedProfileFindings(
+  scope: DoctorScope,
+  agent: string,
+  auth: AuthSnapshot,
+  removed: Set<string>,
+): Finding[] {
   const findings: Finding[] = [];
   const prefix = agentPrefix(scope, agent);
   const providers = new Set<string>();
@@ -190,6 +198,7 @@ function storedProfileFindings(scope: DoctorScope, agent: string, auth: AuthSnap
     for (const excluded of resolution.excluded) {
       const stored = auth.profiles.profiles[excluded.id];
       const missing = !stored || stored.provider !== provider;
+      if (missing && !agentOrder && removed.has(excluded.id)) continue;
       findings.push({
         check: "profiles",
         key: `order:${agent}:${provider}:${excluded.id}:${missing ? "missing" : "left-out"}`,
