@@ -1,0 +1,48 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { StatePaths } from "../config/paths.js";
+import { TesseraError } from "../errors.js";
+import { fsFailure } from "../files/fs-errors.js";
+import type { GatewayServiceSpec } from "./gateway-service-spec.js";
+import { refuseUnsafePath } from "./path-safety.js";
+import { findTesseraLauncher } from "./tessera-launcher.js";
+
+/**
+ * The service spec for this install and these state paths, with every path checked
+ * (`refuseUnsafePath`). The node binary is `process.execPath`: the node that runs this install now
+ * is the one known to run it (a bare `node` would be whatever the service manager's `PATH` finds,
+ * often none under nvm). `TESSERA_CONFIG` is set only when the config is not `<state>/config.json`.
+ *
+ * A system unit runs as the **owner of the state dir** (`User=`/`Group=` numeric ids). The gateway
+ * must read and write that dir's 0600 files and 0700 directories, and whatever it creates must stay
+ * readable by the `tessera` CLI of the person who set it up; running it as root would leave root-owned
+ * files there, running it as anyone else could not open them. So the state dir must already exist
+ * (set up with `tessera onboard` by the user who will run the gateway). A state dir owned by root
+ * means the gateway runs as root: allowed, since root set it up, and the install says so.
+ */
+export async function buildGatewayServiceSpec(opts: {
+  paths: StatePaths;
+  system: boolean;
+  nodePath?: string;
+  binPath?: string;
+}): Promise<GatewayServiceSpec> {
+  const { paths } = opts;
+  const nodePath = opts.nodePath ?? process.execPath;
+  const binPath = opts.binPath ?? findTesseraLauncher();
+  const configPath = paths.configPath === join(paths.stateDir, "config.json") ? undefined : paths.configPath;
+  await refuseUnsafePath(nodePath, "the node binary");
+  await refuseUnsafePath(binPath, "Tessera's launcher");
+  await refuseUnsafePath(paths.stateDir, "the state dir");
+  if (configPath !== undefined) await refuseUnsafePath(configPath, "the config file");
+  const spec: GatewayServiceSpec = { nodePath, binPath, stateDir: paths.stateDir, configPath };
+  if (!opts.system) return spec;
+  const owner = await stat(paths.stateDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw fsFailure(err, paths.stateDir, "look at");
+    throw new TesseraError(
+      "USAGE",
+      `the state dir ${paths.stateDir} does not exist; a system service runs as the user who owns the state dir, so it must be set up first`,
+      "as the user who will run the gateway, run tessera onboard; then name that state dir: sudo tessera --state-dir /home/<user>/.tessera gateway install --system",
+    );
+  });
+  return { ...spec, runAs: { uid: owner.uid, gid: owner.gid } };
+}
