@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { LOG_LEVELS } from "../runtime/log-levels.js";
 import type { GatewayFlags } from "./gateway-command.js";
 import type { Runner } from "./main.js";
+import { registerGatewayServiceCommands } from "./register-gateway-service.js";
 
 /**
  * Registers `tessera chat` (the console adapter) and `tessera gateway`. The implementations are
@@ -21,7 +22,7 @@ export function registerChatCommands(program: Command, run: Runner): void {
       }),
     );
 
-  program
+  const gateway = program
     .command("gateway")
     .description("Run the enabled chat adapters (Telegram, Discord) until SIGINT/SIGTERM")
     .option("--agent <id>", "agent to use (default: the configured default agent)")
@@ -44,4 +45,5 @@ One gateway runs per state dir; a second one exits 1 naming the first one's pid.
         return runGatewayCommand(ctx, flags);
       }),
     );
+  registerGatewayServiceCommands(gateway, run);
 }
