@@ -1,5 +1,6 @@
 import type { Actor, AuditLog } from "../audit/audit-log.js";
 import { authProfilesPath, authStatePath } from "../config/paths.js";
+import { refuseControlChars } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import { JsonStateFile } from "../files/json-state-file.js";
 import {
@@ -18,8 +19,10 @@ import {
   allSecretsOf,
   type Credential,
   emptyAuthProfiles,
+  listProfileIds,
   providerOfProfileId,
   secretOf,
+  unknownProfileError,
 } from "./credentials.js";
 import { type DeferredSuccesses, deferredSuccessesFor } from "./deferred-successes.js";
 import { fingerprint, redactSecrets } from "./mask.js";
@@ -120,7 +123,7 @@ export class AuthStore {
    */
   async removeProfile(id: string, who: Actor, steps?: AfterWriteSteps): Promise<void> {
     await this.profilesFile.update((data) => {
-      if (!Object.hasOwn(data.profiles, id)) throw unknownProfile(id, Object.keys(data.profiles));
+      if (!Object.hasOwn(data.profiles, id)) throw unknownProfileError(id, Object.keys(data.profiles));
       delete data.profiles[id];
       for (const [provider, ids] of Object.entries(data.order)) {
         const kept = ids.filter((x) => x !== id);
@@ -154,12 +157,12 @@ export class AuthStore {
     await this.profilesFile.update((data) => {
       for (const id of unique) {
         const credential = Object.hasOwn(data.profiles, id) ? data.profiles[id] : undefined;
-        if (!credential) throw unknownProfile(id, profilesOf(data, provider));
+        if (!credential) throw unknownProfileError(id, profilesOf(data, provider));
         if (credential.provider !== provider) {
           throw new TesseraError(
             "PROFILE_PROVIDER_MISMATCH",
             `profile ${id} is for ${credential.provider}, not ${provider}`,
-            `use ${provider} profiles: ${profilesOf(data, provider).join(", ") || "(none stored)"}`,
+            `use ${provider} profiles: ${listProfileIds(profilesOf(data, provider)) || "(none stored)"}`,
           );
         }
       }
@@ -265,16 +268,18 @@ function profilesOf(data: AuthProfilesFile, provider: string): string[] {
     .map(([id]) => id);
 }
 
-function unknownProfile(id: string, known: string[]): TesseraError {
-  return new TesseraError(
-    "PROFILE_NOT_FOUND",
-    `no profile ${id}${known.length ? ` (known: ${known.join(", ")})` : " (the store has none)"}`,
-    "tessera models auth list",
-  );
-}
-
-/** Profile ids are `<provider>:<name>`, and the provider part must match the credential's provider. */
+/**
+ * Profile ids are `<provider>:<name>`, and the provider part must match the credential's provider.
+ * An id is shown back in every view, the audit log and chat, so one holding a control or invisible
+ * character (an escape sequence, a bidi override) is refused rather than stored.
+ */
 export function assertProfileId(id: string, provider: string): void {
+  refuseControlChars(
+    "PROFILE_INVALID",
+    "profile id",
+    id,
+    `--profile-id ${provider}:<name>, in letters, digits and punctuation`,
+  );
   if (!/^[a-z0-9][a-z0-9._-]*:[^\s]+$/.test(id)) {
     throw new TesseraError(
       "PROFILE_INVALID",
