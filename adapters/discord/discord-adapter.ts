@@ -78,17 +78,24 @@ export class DiscordAdapter implements ChatAdapter {
     this.client = client;
     client.on(Events.MessageCreate, (message) => void this.onMessage(message));
     client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(interaction));
-    client.on(Events.ShardReconnecting, () => host.log.warn("connection to Discord lost; reconnecting"));
-    client.on(Events.ShardResume, (_id, replayed) =>
-      host.log.info(`reconnected to Discord (session resumed, ${replayed} event(s) replayed)`),
-    );
+    client.on(Events.ShardReconnecting, () => {
+      host.log.warn("connection to Discord lost; reconnecting");
+      host.connection("reconnecting", "connection to Discord lost");
+    });
+    client.on(Events.ShardResume, (_id, replayed) => {
+      host.log.info(`reconnected to Discord (session resumed, ${replayed} event(s) replayed)`);
+      host.connection("ready");
+    });
     client.on(Events.Error, (err) => host.log.error(`Discord client error: ${err.message}`));
 
     await this.login(client);
     // After start: a connection Discord closes for good (token reset in the portal: 4004; intents
     // changed: 4014) stops the gateway with the fix, and a reconnect with a new session is logged too.
     client.on(Events.ShardDisconnect, (event) => host.fail(closeError(event.code)));
-    client.on(Events.ShardReady, () => host.log.info("reconnected to Discord (new session)"));
+    client.on(Events.ShardReady, () => {
+      host.log.info("reconnected to Discord (new session)");
+      host.connection("ready");
+    });
     if (this.opts.commands === "guild" && this.opts.guilds.length === 0) {
       host.log.warn(
         'channels.discord.commands is "guild" but channels.discord.guilds is empty: no slash commands are registered',

@@ -265,12 +265,14 @@ function pollingLog(host: AdapterHost): Transformer {
       if (failing) {
         failing = false;
         host.log.info("reconnected to Telegram; polling again");
+        host.connection("ready");
       }
       return result;
     } catch (err) {
       if (!signal?.aborted && !failing) {
         failing = true;
         host.log.warn(`polling Telegram failed, retrying with backoff: ${describe(err)}`);
+        host.connection("reconnecting", describe(err));
       }
       throw err;
     }

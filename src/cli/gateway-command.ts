@@ -1,17 +1,22 @@
 import { ConsoleAdapter } from "../../adapters/console/console-adapter.js";
 import { allSecretsOf } from "../auth/credentials.js";
+import { redactSecrets } from "../auth/mask.js";
 import { KNOWN_ENV_KEYS } from "../config/env.js";
 import { displayPath } from "../config/paths.js";
 import { TesseraError } from "../errors.js";
 import type { ChatAdapter } from "../router/adapter.js";
 import { channelAdapters } from "../runtime/channel-adapters.js";
 import { ChatRuntime, SHUTDOWN_NOTICE } from "../runtime/chat-runtime.js";
+import { ConfigReloader } from "../runtime/config-reload.js";
 import { credentialProblems } from "../runtime/expiry-notices.js";
 import { acquireGatewayLock } from "../runtime/gateway-lock.js";
 import { createGatewayLog } from "../runtime/gateway-log.js";
+import { gatewayStatusPath } from "../runtime/gateway-status.js";
 import type { LogLevel } from "../runtime/log-levels.js";
 import { runAdapters } from "../runtime/run-adapters.js";
 import { type AgentServices, loadSyncedAuth } from "../runtime/services.js";
+import { GatewayStatusWriter } from "../runtime/status-writer.js";
+import { VERSION } from "../version.js";
 import { type CliContext, openServices } from "./cli-context.js";
 
 export interface GatewayFlags {
@@ -58,8 +63,34 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): P
   if (adapters.length === 0) throw nothingEnabled(services);
 
   const lock = await acquireGatewayLock(services.paths.stateDir);
+  const startedAt = Date.now();
+  const status = new GatewayStatusWriter(
+    gatewayStatusPath(services.paths.stateDir),
+    {
+      pid: process.pid,
+      version: VERSION,
+      agent: services.agentId,
+      startedAt,
+      configPath: services.paths.configPath,
+      configLoadedAt: startedAt,
+    },
+    log,
+    (text) => redactSecrets(text, secrets.list),
+  );
   const refresher = setInterval(() => void secrets.refresh(), SECRETS_REFRESH_MS);
   refresher.unref();
+  const reloader = new ConfigReloader({
+    services,
+    log,
+    agentFromFlag: flags.agent !== undefined,
+    onOutcome: (outcome) => {
+      if (outcome.kind === "applied") {
+        status.config({ loadedAt: outcome.loadedAt, error: undefined, restartNeeded: outcome.restartNeeded });
+        void secrets.refresh();
+      } else if (outcome.kind === "rejected")
+        status.config({ error: `${outcome.problem} (fix: ${outcome.fix})` });
+    },
+  });
   try {
     const home = services.processEnv.HOME || undefined;
     log.info("starting", {
@@ -67,6 +98,7 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): P
       stateDir: displayPath(services.paths.stateDir, home),
       adapters: adapters.map((a) => a.channel),
     });
+    await reloader.start();
     const synced = await loadSyncedAuth(services);
     if (synced.claudeCode.status === "error") {
       log.warn(`Claude Code sync skipped: ${synced.claudeCode.message}`, { fix: synced.claudeCode.hint });
@@ -74,17 +106,26 @@ export async function runGatewayCommand(ctx: CliContext, flags: GatewayFlags): P
     // Logged for the operator, not claimed: owners still get each notice in chat on their next message.
     const problems = await credentialProblems(services).catch(() => undefined);
     for (const problem of problems?.current.values() ?? []) log.warn(`credential problem: ${problem}`);
-    const runtime = new ChatRuntime({ services, log, cutOffNotice: SHUTDOWN_NOTICE });
+    const runtime = new ChatRuntime({
+      services,
+      log,
+      cutOffNotice: SHUTDOWN_NOTICE,
+      onHandled: (channel) => status.handled(channel),
+      onConnection: (channel, state, error) => status.connection(channel, state, error),
+    });
     return await runAdapters({
       runtime,
       adapters,
       log,
+      status,
       onReady: () => log.info("ready"),
       // With only the console, the end of its input ends the gateway (nothing else would keep it up).
       until: adapters.length === 1 && consoleAdapter ? consoleAdapter.ended : undefined,
     });
   } finally {
     clearInterval(refresher);
+    await reloader.stop();
+    await status.stopped();
     await lock.release();
     // A platform library may still hold a timer (a retry's wait, a reconnect); the gateway has shut
     // down, so it must not keep the process alive. Unref'd: a clean exit happens sooner by itself.

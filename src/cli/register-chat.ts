@@ -46,4 +46,17 @@ One gateway runs per state dir; a second one exits 1 naming the first one's pid.
       }),
     );
   registerGatewayServiceCommands(gateway, run);
+
+  gateway
+    .command("status")
+    .description(
+      "Whether this state dir's gateway runs: pid, config, each adapter's state (exit 1 when not running)",
+    )
+    .option("--json", "machine-readable output")
+    .action(
+      run(async (ctx, opts: { json?: boolean }) => {
+        const { runGatewayStatus } = await import("./gateway-status-command.js");
+        return runGatewayStatus(ctx, opts);
+      }),
+    );
 }

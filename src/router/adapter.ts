@@ -80,9 +80,17 @@ export interface AdapterHost {
   }): Promise<ArgChoice[]>;
   /** The chat commands, for the platform's command menu. */
   readonly commands: MenuCommand[];
-  /** Owner ids on this platform (`access.owners` without the `telegram:` prefix). */
+  /**
+   * Owner ids on this platform (`access.owners` without the `telegram:` prefix), as the config says
+   * now: a config reload changes them while the adapter runs.
+   */
   readonly owners: string[];
   readonly log: AdapterLog;
   /** Reports an adapter that cannot go on (token revoked while running): the gateway stops with it. */
   fail(error: Error): void;
+  /**
+   * Reports the connection to the platform lost (the adapter retries by itself) or back, for
+   * `tessera gateway status`; the adapter still logs the event itself.
+   */
+  connection(state: "ready" | "reconnecting", error?: string): void;
 }

@@ -5,6 +5,7 @@ import { OAuthRefresher } from "../auth/oauth-refresh.js";
 import { type Candidate, credentialOf, type Resolution, resolveCandidates } from "../auth/resolver.js";
 import { credentialFix, noUsableCredentialFix, refusedAsClaudeCodeOnly } from "../auth/status-report.js";
 import { formatSpan, parseDuration } from "../config/duration.js";
+import type { Config } from "../config/schema.js";
 import { isTesseraError } from "../errors.js";
 import { formatRef, type ModelRef } from "../models/catalog.js";
 import { ANTHROPIC_OAUTH_TOKEN_URL, type ProviderInfo, providerInfo } from "../models/provider-catalog.js";
@@ -76,22 +77,33 @@ export interface AgentTurnDeps {
  * are not credential failures and are never failed over.
  */
 export class AgentTurnRunner {
-  private readonly refresher: OAuthRefresher;
+  private refresherState: { config: Config; refresher: OAuthRefresher } | undefined;
   private readonly clientFor: (info: ProviderInfo) => ChatClient;
   private readonly now: () => number;
 
   constructor(private readonly deps: AgentTurnDeps) {
-    const { services } = deps;
     this.now = deps.now ?? Date.now;
     this.clientFor = deps.clientFor ?? defaultClientFor;
-    this.refresher = new OAuthRefresher({
-      store: services.store,
-      tokenUrl: providerInfo(services.config, "anthropic")?.oauthTokenUrl ?? ANTHROPIC_OAUTH_TOKEN_URL,
-      claudeCode: services.config.auth.claudeCode.sync
-        ? claudeCodeLocation(services.processEnv, process.platform, services.processEnv.HOME)
-        : undefined,
-      now: this.now,
-    });
+  }
+
+  /**
+   * The OAuth refresher for the config in use: built again after a config reload (the gateway
+   * replaces `services.config`), so a changed token URL or Claude Code sync setting takes effect.
+   */
+  private get refresher(): OAuthRefresher {
+    const { services } = this.deps;
+    if (this.refresherState?.config !== services.config) {
+      const refresher = new OAuthRefresher({
+        store: services.store,
+        tokenUrl: providerInfo(services.config, "anthropic")?.oauthTokenUrl ?? ANTHROPIC_OAUTH_TOKEN_URL,
+        claudeCode: services.config.auth.claudeCode.sync
+          ? claudeCodeLocation(services.processEnv, process.platform, services.processEnv.HOME)
+          : undefined,
+        now: this.now,
+      });
+      this.refresherState = { config: services.config, refresher };
+    }
+    return this.refresherState.refresher;
   }
 
   async run(input: TurnInput): Promise<TurnResult> {

@@ -24,6 +24,14 @@ export interface ChatRuntimeOptions {
    */
   cutOffNotice?: string;
   now?: () => number;
+  /** Called once per message handled (answered, or deliberately left unanswered), for the status file. */
+  onHandled?: (channel: IncomingMessage["channel"]) => void;
+  /** Called when an adapter reports its connection lost or back (`AdapterHost.connection`). */
+  onConnection?: (
+    channel: IncomingMessage["channel"],
+    state: "ready" | "reconnecting",
+    error?: string,
+  ) => void;
 }
 
 /**
@@ -69,6 +77,7 @@ export class ChatRuntime {
         });
         if (controller.signal.aborted && this.opts.cutOffNotice) replies = [{ text: this.opts.cutOffNotice }];
         await delivery.deliver(replies);
+        this.opts.onHandled?.(message.channel);
       })
       .catch((err) => {
         this.opts.log.error("could not deliver a reply", {
@@ -86,15 +95,21 @@ export class ChatRuntime {
 
   /** The host an adapter is started with: dispatch, autocomplete, the command menu, owners, the log. */
   hostFor(channel: IncomingMessage["channel"], log: AdapterLog, fail: (error: Error) => void): AdapterHost {
-    const { config } = this.opts.services;
+    const { services } = this.opts;
     const prefix = `${channel}:`;
     return {
       dispatch: (message, delivery) => this.dispatch(message, delivery),
       autocomplete: (request) => this.router.autocomplete(request),
       commands: commandMenu(),
-      owners: config.access.owners.filter((o) => o.startsWith(prefix)).map((o) => o.slice(prefix.length)),
+      // Read at each use: a config reload replaces services.config.
+      get owners() {
+        return services.config.access.owners
+          .filter((o) => o.startsWith(prefix))
+          .map((o) => o.slice(prefix.length));
+      },
       log,
       fail,
+      connection: (state, error) => this.opts.onConnection?.(channel, state, error),
     };
   }
 

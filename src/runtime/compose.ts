@@ -38,7 +38,10 @@ export function composeRouter(opts: ComposeOptions): Router {
   const { services } = opts;
   const chat: ChatServices = {
     agentId: services.agentId,
-    config: services.config,
+    // Read at each use: a config reload (the gateway's) replaces services.config.
+    get config() {
+      return services.config;
+    },
     sessions: services.sessions,
     auth: services.store,
     audit: services.audit,

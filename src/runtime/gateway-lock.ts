@@ -4,6 +4,7 @@ import { TesseraError } from "../errors.js";
 import { DIR_MODE, ensurePrivateDir, writeFileAtomic } from "../files/atomic-write.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import { chmodIfOurs } from "../files/state-file-checks.js";
+import { isAlive } from "./gateway-status.js";
 
 /** Held while a gateway runs: `<state>/gateway.lock` (a proper-lockfile lock directory). */
 const LOCK_NAME = "gateway";
@@ -64,15 +65,6 @@ async function readHolder(pidPath: string): Promise<number | undefined> {
     return Number.isInteger(pid) ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,6 +1,7 @@
 import { isTesseraError } from "../errors.js";
 import type { AdapterIdentity, AdapterLog, ChatAdapter } from "../router/adapter.js";
 import type { ChatRuntime } from "./chat-runtime.js";
+import type { GatewayStatusWriter } from "./status-writer.js";
 
 /** How long answers in flight may take to finish after a stop was asked for (PRODUCT §6.12). */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,6 +19,8 @@ export interface RunAdaptersOptions {
   until?: Promise<void>;
   /** Handles SIGINT/SIGTERM (a second one exits at once). Off in tests that drive `stop` themselves. */
   signals?: boolean;
+  /** The gateway's status file: each adapter's state and errors go there too. */
+  status?: GatewayStatusWriter;
   /** Called once every adapter is ready, with their identities. */
   onReady?: (identities: AdapterIdentity[]) => void;
 }
@@ -30,7 +33,7 @@ export interface RunAdaptersOptions {
  * adapter failed to start or failed while running. A second signal during shutdown exits at once.
  */
 export async function runAdapters(opts: RunAdaptersOptions): Promise<number> {
-  const { runtime, adapters, log } = opts;
+  const { runtime, adapters, log, status } = opts;
   let failure: Error | undefined;
   let stopRequested!: (reason: string) => void;
   const stopped = new Promise<string>((resolve) => {
@@ -52,15 +55,22 @@ export async function runAdapters(opts: RunAdaptersOptions): Promise<number> {
 
   try {
     const starting = Promise.allSettled(
-      adapters.map((adapter) =>
-        adapter.start(
+      adapters.map((adapter) => {
+        status?.connecting(adapter.channel);
+        const started = adapter.start(
           runtime.hostFor(adapter.channel, log.child(adapter.channel), (error) => {
             failure ??= error;
             log.error(`${adapter.channel} stopped working: ${describe(error)}`, hintOf(error));
+            status?.error(adapter.channel, describe(error));
             stopRequested(`${adapter.channel} failed`);
           }),
-        ),
-      ),
+        );
+        started.then(
+          (identity) => status?.ready(identity),
+          (error) => status?.error(adapter.channel, describe(error)),
+        );
+        return started;
+      }),
     );
     // A signal while an adapter is still connecting (an unreachable platform) stops at once.
     const first = await Promise.race([starting, stopped]);
