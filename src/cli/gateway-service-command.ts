@@ -39,7 +39,7 @@ export async function runGatewayInstall(
     { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
     ctx.env,
   );
-  const spec = await buildGatewayServiceSpec({ paths, system: location.manager === "systemd-system" });
+  const spec = await buildGatewayServiceSpec({ paths, manager: location.manager });
   const text = location.manager === "launchd" ? renderLaunchdPlist(spec) : renderSystemdUnit(spec);
   if (flags.print) {
     ctx.stdout.write(text);

@@ -5,6 +5,7 @@ import { TesseraError } from "../errors.js";
 import { fsFailure } from "../files/fs-errors.js";
 import type { GatewayServiceSpec } from "./gateway-service-spec.js";
 import { refuseUnsafePath } from "./path-safety.js";
+import type { ServiceManager } from "./service-location.js";
 import { findTesseraLauncher } from "./tessera-launcher.js";
 
 /**
@@ -22,7 +23,7 @@ import { findTesseraLauncher } from "./tessera-launcher.js";
  */
 export async function buildGatewayServiceSpec(opts: {
   paths: StatePaths;
-  system: boolean;
+  manager: ServiceManager;
   nodePath?: string;
   binPath?: string;
 }): Promise<GatewayServiceSpec> {
@@ -31,11 +32,17 @@ export async function buildGatewayServiceSpec(opts: {
   const binPath = opts.binPath ?? findTesseraLauncher();
   const configPath = paths.configPath === join(paths.stateDir, "config.json") ? undefined : paths.configPath;
   await refuseUnsafePath(nodePath, "the node binary");
+  if (opts.manager !== "launchd" && /["'\\]/.test(nodePath))
+    throw new TesseraError(
+      "USAGE",
+      `the node binary ${nodePath} has a quote or a backslash in its path, and systemd refuses to run an executable named so`,
+      "put node in a directory whose path has no quote or backslash (copy or reinstall it there; a link does not help, node reports its real path), then run tessera gateway install with that node",
+    );
   await refuseUnsafePath(binPath, "Tessera's launcher");
   await refuseUnsafePath(paths.stateDir, "the state dir");
   if (configPath !== undefined) await refuseUnsafePath(configPath, "the config file");
   const spec: GatewayServiceSpec = { nodePath, binPath, stateDir: paths.stateDir, configPath };
-  if (!opts.system) return spec;
+  if (opts.manager !== "systemd-system") return spec;
   const owner = await stat(paths.stateDir).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "ENOENT") throw fsFailure(err, paths.stateDir, "look at");
     throw new TesseraError(

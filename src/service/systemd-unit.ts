@@ -35,7 +35,9 @@ export function renderSystemdUnit(spec: GatewayServiceSpec): string {
     "",
     "[Service]",
     "Type=simple",
-    `ExecStart=${gatewayArgv(spec).map(execWord).join(" ")}`,
+    `ExecStart=${gatewayArgv(spec)
+      .map((word, i) => (i === 0 ? unitWord(word) : execArgWord(word)))
+      .join(" ")}`,
     ...gatewayEnvironment(spec).map(([name, value]) => `Environment=${unitWord(`${name}=${value}`)}`),
     ...(spec.runAs ? [`User=${spec.runAs.uid}`, `Group=${spec.runAs.gid}`] : []),
     "ExecReload=/bin/kill -HUP $MAINPID",
@@ -64,7 +66,12 @@ export function unitWord(word: string): string {
   return `"${escaped.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/** One word of `ExecStart=`: as `unitWord`, and `$` doubled, since systemd expands `$NAME` there. */
-export function execWord(word: string): string {
+/**
+ * An argument of `ExecStart=` (not the executable): as `unitWord`, and `$` doubled, since systemd
+ * substitutes `${NAME}` in arguments and reads `$$` as one `$`. The executable path itself is taken
+ * literally (`$` and all; systemd 252 reports `a$$b` as not found), and systemd refuses one with a
+ * quote or a backslash, which `buildGatewayServiceSpec` turns away first.
+ */
+export function execArgWord(word: string): string {
   return unitWord(word.replaceAll("$", () => "$$"));
 }
