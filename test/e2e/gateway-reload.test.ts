@@ -160,6 +160,17 @@ describe("tessera gateway: config reload without restart", () => {
       .toBeUndefined();
   });
 
+  it("a credential variable added to <state>/.env is picked up by name, its value never logged", async () => {
+    const gw = await startUp();
+    const key = fakeSecret("sk-or-v1-");
+    await writeFile(join(state.stateDir, ".env"), `OPENROUTER_API_KEY=${key}\n`);
+    await gw.waitForLog(/^config reloaded \(changed on disk\): OPENROUTER_API_KEY changed$/, 3_000);
+    await answerTo(OWNER, "/model openrouter/anthropic/claude-sonnet-4.5", /openrouter/);
+    const status = await answerTo(OWNER, "/model status", /Model status/);
+    expect(status).toMatch(/OPENROUTER_API_KEY/);
+    expectNoSecretIn(gw.stderr + status, [key]);
+  });
+
   it("a bot token changed on disk is reported as needing a restart, not applied", async () => {
     const gw = await startUp();
     await writeFile(join(state.stateDir, ".env"), `TELEGRAM_BOT_TOKEN=7000000003:${fakeSecret("BB", 35)}\n`);
