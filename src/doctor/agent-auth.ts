@@ -12,8 +12,9 @@ export interface AgentAuth {
   /** The agent's store, audited like every other writer (repairs write through it). */
   store: AuthStore;
   /**
-   * The credentials after the Claude Code sync; undefined when a file does not parse — the
-   * corrupt-files check reports that one, and the checks that need the store skip the agent.
+   * The credentials after the Claude Code sync; undefined when a file does not parse, or is not a
+   * regular file — the corrupt-files or file-types check reports that one, and the checks that need
+   * the store skip the agent.
    */
   snapshot?: AuthSnapshot;
   /** What the Claude Code sync did; undefined when it did not run (see `syncsClaudeCode`). */
@@ -67,11 +68,15 @@ function syncsClaudeCode(
   return scope.configValid && scope.config.auth.claudeCode.sync && scope.configuredAgents.includes(agent);
 }
 
+const UNREADABLE_STORE = new Set(["FILE_CORRUPT", "FILE_INVALID", "FILE_TYPE", "FILE_LINK"]);
+
 async function readSnapshot(store: AuthStore): Promise<AuthSnapshot | undefined> {
   try {
     return await store.load();
   } catch (err) {
-    if (isTesseraError(err) && (err.code === "FILE_CORRUPT" || err.code === "FILE_INVALID")) return undefined;
+    // Reported by the corrupt-files check (a file that does not parse) or the file-types check (a
+    // link, a FIFO or a directory in a store file's place); the checks needing the store skip it.
+    if (isTesseraError(err) && UNREADABLE_STORE.has(err.code)) return undefined;
     throw err;
   }
 }

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { AuditLog } from "../../audit/audit-log.js";
 import { readTextIfExists } from "../../files/json-state-file.js";
 import { describeJsonSyntaxError } from "../../files/json-syntax-error.js";
+import { lstatIfExists } from "../../files/state-file-checks.js";
 import { formatIssues } from "../../schema-issues.js";
 import { SessionFileSchema } from "../../sessions/session-schema.js";
 import type { DoctorCheck } from "../doctor-check.js";
@@ -15,7 +16,9 @@ import { type StateFile, sessionScanOf, stateFilesOf } from "../state-files.js";
  * such a file (it is never read as empty, never overwritten); `--fix` moves it aside as
  * `<file>.corrupt-<time>` with its bytes intact, so the next run starts from an empty file and the
  * user can still recover what was in it. Also reports unreadable lines of the audit log and `.env`,
- * which are skipped rather than fatal, by line number only (a line may hold a secret).
+ * which are skipped rather than fatal, by line number only (a line may hold a secret). Only regular
+ * files are read: a FIFO, directory or link in a state file's place is the file-types check's
+ * finding, and reading it here would fail this whole check and hide a corrupt file next to it.
  */
 export const corruptFilesCheck: DoctorCheck = {
   name: "corrupt-files",
@@ -25,7 +28,7 @@ export const corruptFilesCheck: DoctorCheck = {
     // aside on its own. They were all read once by the shared scan; only those it could not use
     // are looked at again here.
     for (const file of [...stateFilesOf(scope), ...(await unreadableSessionFiles(scope))]) {
-      if (!file.schema) continue;
+      if (!file.schema || !(await isRegularFile(file.path))) continue;
       const text = await readTextIfExists(file.path);
       if (text === undefined) continue;
       const problem = layoutProblem(text, file.schema);
@@ -52,7 +55,9 @@ export const corruptFilesCheck: DoctorCheck = {
       });
     }
 
-    const audit = await new AuditLog(scope.paths.auditPath).read();
+    const audit = (await isRegularFile(scope.paths.auditPath))
+      ? await new AuditLog(scope.paths.auditPath).read()
+      : { badLines: [] };
     if (audit.badLines.length > 0) {
       findings.push({
         check: "corrupt-files",
@@ -64,7 +69,9 @@ export const corruptFilesCheck: DoctorCheck = {
       });
     }
 
-    const envText = await readTextIfExists(scope.paths.envPath);
+    const envText = (await isRegularFile(scope.paths.envPath))
+      ? await readTextIfExists(scope.paths.envPath)
+      : undefined;
     const badEnv = envText === undefined ? [] : badDotenvLines(envText);
     if (badEnv.length > 0) {
       findings.push({
@@ -79,6 +86,11 @@ export const corruptFilesCheck: DoctorCheck = {
     return findings;
   },
 };
+
+/** Whether `path` is a regular file itself (not a link to one); false when missing. */
+async function isRegularFile(path: string): Promise<boolean> {
+  return (await lstatIfExists(path).catch(() => undefined))?.isFile() ?? false;
+}
 
 /** The session files the shared scan found unreadable, as state files to check the layout of. */
 async function unreadableSessionFiles(scope: DoctorScope): Promise<StateFile[]> {

@@ -1,6 +1,7 @@
 import type { Stats } from "node:fs";
-import { chmod, stat } from "node:fs/promises";
+import { chmod } from "node:fs/promises";
 import { DIR_MODE, FILE_MODE } from "../../files/atomic-write.js";
+import { lstatIfExists, mayChmod } from "../../files/state-file-checks.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import { type Finding, RepairPhase } from "../finding.js";
 import { sessionDirsOf, sessionFilesOf, stateDirsOf, stateFilesOf } from "../state-files.js";
@@ -10,6 +11,11 @@ import { sessionDirsOf, sessionFilesOf, stateDirsOf, stateFilesOf } from "../sta
  * directories included. A credential, config, `.env` or session file that others can read or write
  * is an error; other deviations are warnings. `--fix` chmods. A file owned by another user (someone
  * ran tessera as root) is reported; fixing that needs `chown`, which doctor does not do.
+ *
+ * Looked at with `lstat`, never through a link: a link, or a FIFO or directory where a file belongs,
+ * is the file-types check's finding, and the mode of whatever a link points to is not ours to report
+ * or change. `--fix` chmods only what `mayChmod` allows (ours, not a link, no other name elsewhere),
+ * judged again just before the chmod.
  */
 export const fileModesCheck: DoctorCheck = {
   name: "file-modes",
@@ -22,42 +28,42 @@ export const fileModesCheck: DoctorCheck = {
       ...dirs.map((path) => ({ path, dir: true, private: false, label: "state directory" })),
       ...files.map((f) => ({ path: f.path, dir: false, private: f.private, label: f.label })),
     ];
-    const infos = await statAll(targets.map((t) => t.path));
+    const infos = await lstatAll(targets.map((t) => t.path));
     for (const [i, target] of targets.entries()) {
       const info = infos[i];
       if (!info) continue;
-      if (target.dir !== info.isDirectory()) {
-        findings.push({
-          check: "file-modes",
-          key: `type:${target.path}`,
-          severity: "error",
-          what: `${target.path} should be a ${target.dir ? "directory" : "file"} (${target.label})`,
-          fix: `move ${target.path} out of the way by hand`,
-          path: target.path,
-        });
-        continue;
-      }
+      if (target.dir ? !info.isDirectory() : !info.isFile()) continue; // file-types reports it
       const mode = info.mode & 0o777;
       const want = target.dir ? DIR_MODE : FILE_MODE;
       if (mode !== want) {
         const open = (mode & 0o077) !== 0;
+        const chmodFix = `chmod ${octal(want)} ${target.path}`;
+        const what = `${target.path} has mode ${octal(mode)}, not ${octal(want)}${open ? ` (${exposure(mode)})` : ""} — ${target.label}`;
+        const refused = whyNotChmod(info, uid);
         findings.push({
           check: "file-modes",
           key: `mode:${target.path}`,
           severity: open && target.private ? "error" : "warning",
-          what: `${target.path} has mode ${octal(mode)}, not ${octal(want)}${open ? ` (${exposure(mode)})` : ""} — ${target.label}`,
-          fix: `chmod ${octal(want)} ${target.path}   (or: tessera doctor --fix)`,
+          what: refused ? `${what}; ${refused}` : what,
+          fix: refused
+            ? `${chmodFix} by hand, once you have checked that is right`
+            : `${chmodFix}   (or: tessera doctor --fix)`,
           path: target.path,
-          repair: {
-            describe: `chmod ${octal(want)} ${target.path}`,
-            phase: RepairPhase.modes,
-            async apply() {
-              // A corrupt file moved aside earlier in this run is gone; nothing to chmod then.
-              if (!(await stat(target.path).catch(() => undefined))) return `${target.path} no longer exists`;
-              await chmod(target.path, want);
-              return `chmod ${octal(want)} ${target.path} (was ${octal(mode)})`;
-            },
-          },
+          repair: refused
+            ? undefined
+            : {
+                describe: chmodFix,
+                phase: RepairPhase.modes,
+                async apply() {
+                  // A corrupt file moved aside earlier in this run is gone; nothing to chmod then.
+                  const now = await lstatIfExists(target.path);
+                  if (!now) return `${target.path} no longer exists`;
+                  const refusedNow = whyNotChmod(now, uid);
+                  if (refusedNow) throw new Error(`${target.path} was not changed: ${refusedNow}`);
+                  await chmod(target.path, want);
+                  return `chmod ${octal(want)} ${target.path} (was ${octal(mode)})`;
+                },
+              },
         });
       }
       if (uid !== undefined && info.uid !== uid) {
@@ -75,15 +81,25 @@ export const fileModesCheck: DoctorCheck = {
   },
 };
 
+/** Why doctor must not chmod what `info` describes (see `mayChmod`), or undefined when it may. */
+function whyNotChmod(info: Stats, uid: number | undefined): string | undefined {
+  if (mayChmod(info)) return undefined;
+  if (info.isSymbolicLink()) return "it is now a symbolic link, which doctor never follows";
+  if (uid !== undefined && info.uid !== uid) return `doctor does not chmod it: it belongs to uid ${info.uid}`;
+  return `doctor does not chmod it: the file has ${info.nlink - 1} other name(s) (hard links) elsewhere, which the change would reach too`;
+}
+
 /** How many files are stat'ed at once: one per session makes this the doctor's longest loop. */
 const STAT_CONCURRENCY = 64;
 
-/** `stat` of each path (undefined when missing), a batch at a time. */
-async function statAll(paths: string[]): Promise<(Stats | undefined)[]> {
+/** `lstat` of each path (undefined when missing or unreadable), a batch at a time. */
+async function lstatAll(paths: string[]): Promise<(Stats | undefined)[]> {
   const out: (Stats | undefined)[] = [];
   for (let i = 0; i < paths.length; i += STAT_CONCURRENCY) {
     out.push(
-      ...(await Promise.all(paths.slice(i, i + STAT_CONCURRENCY).map((p) => stat(p).catch(() => undefined)))),
+      ...(await Promise.all(
+        paths.slice(i, i + STAT_CONCURRENCY).map((p) => lstatIfExists(p).catch(() => undefined)),
+      )),
     );
   }
   return out;
