@@ -1,5 +1,6 @@
 import type { Logger, LoggerOptions } from "pino";
 import { redactSecrets } from "../auth/mask.js";
+import { showControlChars } from "../control-chars.js";
 import type { AdapterLog } from "../router/adapter.js";
 import type { LogLevel } from "./log-levels.js";
 
@@ -46,15 +47,23 @@ const REDACTED_FIELDS = [
  * synchronously (a line logged just before exit is never lost). Secrets are redacted by
  * construction: field names that hold secrets are censored, and every string — the message and each
  * field — passes through `redactSecrets` with the known secrets and the provider key shapes.
+ *
+ * Log lines carry text from chat (a message, a user's name, a provider's error). JSON escapes
+ * control characters by itself; pino-pretty prints strings as they are, so on a terminal an escape
+ * sequence in a chat message would act on the operator's terminal and a line break would forge a
+ * log line. The pretty path therefore shows every control and format character as a visible escape
+ * (`showControlChars`, line breaks included), in the message and in every field and key.
  */
 export async function createGatewayLog(opts: GatewayLogOptions): Promise<GatewayLog> {
   const { default: pino } = await import("pino");
-  const scrub = (text: string) => redactSecrets(text, opts.secrets());
+  const redact = (text: string) => redactSecrets(text, opts.secrets());
+  const scrub = opts.pretty ? (text: string) => showControlChars(redact(text)) : redact;
+  const key = opts.pretty ? (k: string) => showControlChars(k) : (k: string) => k;
   const options: LoggerOptions = {
     level: opts.level,
     base: { pid: process.pid },
     redact: { paths: REDACTED_FIELDS, censor: "[redacted]" },
-    formatters: { log: (fields) => scrubFields(fields, scrub) as Record<string, unknown> },
+    formatters: { log: (fields) => scrubFields(fields, scrub, key) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {
         method.apply(
@@ -91,13 +100,18 @@ function wrap(logger: Logger): GatewayLog {
   };
 }
 
-/** Every string in a log line's fields, at any depth, with secrets replaced. */
-function scrubFields(value: unknown, scrub: (text: string) => string, depth = 0): unknown {
+/** Every string in a log line's fields, at any depth, through `scrub`, and every key through `key`. */
+function scrubFields(
+  value: unknown,
+  scrub: (text: string) => string,
+  key: (name: string) => string,
+  depth = 0,
+): unknown {
   if (typeof value === "string") return scrub(value);
   if (depth > 6 || value === null || typeof value !== "object") return value;
-  if (value instanceof Error) return { message: scrub(value.message), name: value.name };
-  if (Array.isArray(value)) return value.map((v) => scrubFields(v, scrub, depth + 1));
+  if (value instanceof Error) return { message: scrub(value.message), name: scrub(value.name) };
+  if (Array.isArray(value)) return value.map((v) => scrubFields(v, scrub, key, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubFields(v, scrub, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[key(k)] = scrubFields(v, scrub, key, depth + 1);
   return out;
 }
