@@ -89,7 +89,7 @@ describe("renderSystemdUnit", () => {
 });
 
 describe.skipIf(!HAS_SYSTEMD_ANALYZE)(
-  "systemd-analyze verify (skipped: systemd-analyze is not installed)",
+  "systemd-analyze verify (skipped where systemd-analyze is not installed)",
   () => {
     let dir: string;
     beforeEach(async () => {
