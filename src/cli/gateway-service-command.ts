@@ -14,6 +14,13 @@ import { renderSystemdUnit, SYSTEMD_UNIT_NAME } from "../service/systemd-unit.js
 import { findTesseraLauncher } from "../service/tessera-launcher.js";
 import type { CliContext } from "./cli-context.js";
 
+/** When an enabled service starts, in the words of the line above the enable command. */
+const STARTS: Record<ServiceLocation["manager"], string> = {
+  "systemd-user": "start it now and whenever your systemd user session starts",
+  "systemd-system": "start it now and at every boot",
+  launchd: "load it now; it then starts at every login",
+};
+
 export interface GatewayInstallFlags {
   print?: boolean;
   system?: boolean;
@@ -62,7 +69,7 @@ export async function runGatewayInstall(
       out.push("the service manager still has the old version loaded; to use this one:");
       out.push(...commands.reload.map((line) => `  ${line}`));
     } else {
-      out.push("start it now and whenever the machine (or your session) starts:", `  ${commands.enable}`);
+      out.push(`${STARTS[location.manager]}:`, `  ${commands.enable}`);
       if (location.manager === "systemd-user")
         out.push(
           "keep it running after you log out, and start it at boot without a login:",
