@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fsFailure } from "../../src/files/fs-errors.js";
 import { createSandbox, type Sandbox } from "../cli/models-harness.js";
 import { fakeSecret } from "../support/secrets.js";
+import { blockWrites, chattrUnavailable } from "./step-failures.js";
 
 const errno = (code: string, syscall = "open", path = "/s/agents/main/agent/auth-profiles.json") =>
   Object.assign(new Error(`${code}: something, ${syscall} '${path}'`), { code, syscall, path });
@@ -47,21 +48,10 @@ afterEach(async () => {
 const KEY = () => `${fakeSecret("sk-ant-api03-", 100)}\n`;
 const paste = () => sb.run(["models", "auth", "paste-api-key", "--provider", "anthropic"], { input: KEY() });
 
-/** Whether this machine lets us mark a file immutable (a real EPERM without being another user). */
-function canChattr(path: string): boolean {
-  try {
-    execFileSync("chattr", ["+i", path], { stdio: "ignore" });
-    execFileSync("chattr", ["-i", path], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("through the CLI", () => {
-  it("an immutable store file: the error says what and how, not a bare EPERM", async () => {
+  it("an immutable store file: the error says what and how, not a bare EPERM", async (ctx) => {
+    ctx.skip(chattrUnavailable !== undefined, chattrUnavailable);
     await sb.writeProfiles({ "anthropic:a": { type: "api_key", provider: "anthropic", key: KEY().trim() } });
-    if (!canChattr(sb.profilesPath())) return; // no immutable flag here (not root, or no ext4-like fs)
     execFileSync("chattr", ["+i", sb.agentDir()]);
     const started = Date.now();
     const res = await paste();
@@ -70,6 +60,20 @@ describe("through the CLI", () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^error: cannot .* not permitted .*\(EPERM\)$/m);
     expect(res.stderr).toMatch(/^ {2}fix: .*chattr -i/m);
+  });
+
+  it("a store whose lock cannot be created (no chattr needed): said at once, with the path and the fix", async () => {
+    await sb.writeProfiles({});
+    const blocked = await blockWrites(sb.profilesPath());
+    const started = Date.now();
+    const res = await paste();
+    await blocked.unblock();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(
+      /^error: cannot create the lock .*auth-profiles\.json\.lock: part of the path is a file where a directory should be \(ENOTDIR\)$/m,
+    );
+    expect(res.stderr).toMatch(/^ {2}fix: check the directories leading to .*auth-profiles\.json\.lock/m);
   });
 
   it("a directory in place of config.json: doctor still runs every check; other commands name it", async () => {

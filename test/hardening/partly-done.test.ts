@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSandbox, orderSetArgs, type Sandbox } from "../cli/models-harness.js";
 import { chatFixture } from "../router/chat-fixture.js";
 import { fakeSecret } from "../support/secrets.js";
+import { blockWrites, chattrUnavailable } from "./step-failures.js";
 
 let sb: Sandbox;
 beforeEach(async () => {
@@ -38,15 +39,6 @@ interface Doctor {
   findings: { check: string; severity: string; what: string; path?: string; autoFix: string | null }[];
 }
 
-function immutable(path: string): boolean {
-  try {
-    execFileSync("chattr", ["+i", path], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("paste-api-key when a step after the store write fails", () => {
   it("a directory in place of audit.jsonl: key stored, config written, the missing audit line said", async () => {
     await mkdir(sb.auditPath);
@@ -69,8 +61,9 @@ describe("paste-api-key when a step after the store write fails", () => {
     expect(doctor.findings.some((f) => f.path === sb.auditPath && f.severity === "error")).toBe(true);
   });
 
-  it("an immutable config: key stored, the metadata reported missing, and doctor --fix writes it", async () => {
-    if (!immutable(sb.configPath)) return; // no immutable flag on this machine
+  it("an immutable config: key stored, the metadata reported missing, and doctor --fix writes it", async (ctx) => {
+    ctx.skip(chattrUnavailable !== undefined, chattrUnavailable);
+    execFileSync("chattr", ["+i", sb.configPath]);
     const res = await paste();
     expect(res.code).toBe(1);
     expect(res.stdout).toContain("Added anthropic:default");
@@ -83,6 +76,28 @@ describe("paste-api-key when a step after the store write fails", () => {
     const missing = before.findings.find((f) => f.check === "profiles" && f.what.includes("is missing"));
     expect(missing?.autoFix).toContain('auth.profiles["anthropic:default"]');
     execFileSync("chattr", ["-i", sb.configPath]);
+    const fixed = await sb.run(["doctor", "--fix"]);
+    expect(fixed.stdout).toContain('wrote auth.profiles["anthropic:default"]');
+    expect((await sb.readJson<Config>(sb.configPath)).auth?.profiles?.["anthropic:default"]).toEqual({
+      provider: "anthropic",
+      mode: "api_key",
+    });
+  });
+
+  it("a config whose lock cannot be taken (no chattr needed): key stored, the metadata reported missing, and doctor --fix writes it", async () => {
+    const blocked = await blockWrites(sb.configPath);
+    const res = await paste();
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain("Added anthropic:default");
+    expect(res.stdout).toContain("config   not written");
+    expect(res.stderr).toMatch(
+      /^error: anthropic:default is stored and in use, but the config metadata auth\.profiles\["anthropic:default"\] was not done \(.*config\.json\.lock/m,
+    );
+    expect(res.stderr).toMatch(/^ {2}fix: .*then `tessera doctor --fix` completes what it can$/m);
+    await blocked.unblock();
+    const before = JSON.parse((await sb.run(["doctor", "--json"])).stdout) as Doctor;
+    const missing = before.findings.find((f) => f.check === "profiles" && f.what.includes("is missing"));
+    expect(missing?.autoFix).toContain('auth.profiles["anthropic:default"]');
     const fixed = await sb.run(["doctor", "--fix"]);
     expect(fixed.stdout).toContain('wrote auth.profiles["anthropic:default"]');
     expect((await sb.readJson<Config>(sb.configPath)).auth?.profiles?.["anthropic:default"]).toEqual({

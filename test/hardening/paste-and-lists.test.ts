@@ -11,7 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listProfileIds } from "../../src/auth/credentials.js";
 import { joinPastedSecret, validatePastedSecret } from "../../src/cli/token-validation.js";
 import { createSandbox, orderSetArgs, type Sandbox } from "../cli/models-harness.js";
+import { makeReadOnly } from "../support/read-only-dirs.js";
 import { expectNoSecretIn, fakeSecret } from "../support/secrets.js";
+import { chattrUnavailable } from "./step-failures.js";
 
 describe("pasted secrets", () => {
   it("two keys on two lines are refused; one key wrapped over lines is joined", () => {
@@ -86,20 +88,26 @@ describe("through the CLI", () => {
     expect(listProfileIds(["a:1", "a:2"])).toBe("a:1, a:2");
   });
 
-  it("a state dir that refuses writes says so, with the fix, at once", async () => {
+  it("a state dir that refuses writes says so, with the fix, at once", async (ctx) => {
     await sb.writeConfig({});
-    try {
-      execFileSync("chattr", ["+i", sb.stateDir], { stdio: "ignore" });
-    } catch {
-      return; // no immutable flag on this machine (needs root and an ext4-like file system)
-    }
+    // A normal user: chmod a-w; root (which ignores modes): the immutable flag.
+    const readOnly = await makeReadOnly([sb.stateDir]);
+    ctx.skip(
+      readOnly === undefined,
+      `nothing can make a directory read-only here: running as root and ${chattrUnavailable}`,
+    );
     const started = Date.now();
     const res = await sb.run(["models", "auth", "paste-api-key", "--provider", "anthropic"], {
       input: `${fakeSecret("sk-ant-api03-", 108)}\n`,
     });
+    await readOnly!.restore();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(new RegExp(`^error: cannot .*${sb.stateDir}.*not permitted`, "m"));
-    expect(res.stderr).toMatch(/^ {2}fix: check .* lsattr -d; clear an immutable flag with chattr -i/m);
+    expect(res.stderr).toMatch(
+      new RegExp(`^error: cannot .*${sb.stateDir}.*(not permitted|permission denied)`, "m"),
+    );
+    expect(res.stderr).toMatch(
+      /^ {2}fix: .*(lsattr -d; clear an immutable flag with chattr -i|chmod|chown)/m,
+    );
   });
 });

@@ -230,7 +230,7 @@ describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
 
   it("delivers paid answers when the state dir is read-only, and reports what was not recorded", {
     timeout: 120_000,
-  }, async () => {
+  }, async (ctx) => {
     // Two sessions that already exist (their shard directories are made read-only too): one driven
     // through the runner with a reporter, one through the chat router with the default reporter.
     const chatKey = "agent:main:console:local";
@@ -238,7 +238,8 @@ describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
     await sessions.appendHistory(chatKey, [{ role: "user", content: "earlier" }]);
     const shards = [dirname(sessions.pathOf("s1")), dirname(sessions.pathOf(chatKey))];
     const readOnly = await makeReadOnly([...readOnlyDirs(), ...new Set(shards)]);
-    if (!readOnly) return; // root without chattr: nothing here can make a directory read-only
+    // Root without a usable chattr: nothing here can make a directory read-only; say so, do not pass.
+    ctx.skip(!readOnly, "running as root without a usable chattr +i: no way to make a directory read-only");
     const reports: BookkeepingFailure[] = [];
     const stderr: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
@@ -288,7 +289,7 @@ describe("AgentTurnRunner: bookkeeping after the answer (issue 12.5)", () => {
       );
     } finally {
       process.stderr.write = write;
-      await readOnly.restore();
+      await readOnly!.restore();
     }
     // Writable again: the writes still waiting for the disk land (the second exchange, the usage).
     await settleSessionWrites();
