@@ -6,7 +6,7 @@
  * TypeScript stand-ins.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,7 +14,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
  * Compiles with `tsconfig` (whose outDir must be `<workDir>/dist`) into a fresh `workDir`, bundles
- * the CLI there and copies bin/tessera.js beside it. `needed` lists emitted files (relative to
+ * the CLI there and copies bin/ (tessera.js and its package.json) beside it. `needed` lists emitted files (relative to
  * dist) the benchmark imports: type errors elsewhere in the tree (others edit it concurrently) do
  * not stop tsc from emitting, so only their absence fails the build.
  * @param {{ workDir: string, tsconfig: string, needed: string[], log: (line: string) => void }} opts
@@ -44,7 +44,7 @@ export function buildSources({ workDir, tsconfig, needed, log }) {
     res = tsc();
     if (missing().length) throw new Error(`tsc failed:\n${res.stdout}${res.stderr}`);
   }
-  mkdirSync(join(workDir, "bin"), { recursive: true });
-  cpSync(join(ROOT, "bin", "tessera.js"), join(workDir, "bin", "tessera.js"));
+  // All of bin/: its package.json makes tessera.js CommonJS.
+  cpSync(join(ROOT, "bin"), join(workDir, "bin"), { recursive: true });
   return { dist, cli: join(workDir, "bin", "tessera.js"), variant };
 }

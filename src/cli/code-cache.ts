@@ -1,0 +1,231 @@
+/**
+ * Loads the bundled CLI (scripts/bundle-cli.js: `dist/src/cli/bundle/main.cjs` and its chunks) with
+ * a V8 code cache, so that a command does not compile the same JavaScript on every start.
+ *
+ * Why this shape: Node 20 gives ES modules no code cache, and its CommonJS loader takes none either;
+ * `vm.Script` does (`cachedData`), and `createCachedData()` called after the command ran also holds
+ * the functions that were compiled lazily while it ran — most of what a command uses. So the bundle
+ * is emitted as CommonJS and each of its files is compiled here as a `vm.Script` in the CommonJS
+ * wrapper; a chunk `require`d by another goes through the same loader, anything else (Node's own
+ * modules, packages left external) through Node's `require`, and `import()` of an external package
+ * through `importExternal` below (the bundle script rewrites those calls: a `vm.Script`'s own
+ * `import()` needs an experimental Node option that prints a warning). On Node ≥ 22.1, `module.enableCompileCache()` does all of this
+ * for modules Node loads itself, and is used instead.
+ *
+ * Safety, since cached bytecode runs as code:
+ *   - a cache file is named by the SHA-256 of the source it was made from and repeats that hash in
+ *     its header, in a directory named for the Node version, V8 version, platform and V8-relevant
+ *     flags: a changed bundle looks for another file and never runs with the old bytecode (V8's own
+ *     check compares only the source's length);
+ *   - the header holds the SHA-256 of the V8 data too: release builds of V8 skip their checksum, so a
+ *     corrupt file would otherwise be run; a file owned by another user is ignored;
+ *   - files are written 0600 to a temp name and renamed into place, so concurrent writers never leave
+ *     a torn file; the directory is created 0700;
+ *   - every failure (no home, unwritable or corrupt cache, rejected data) only costs speed: it is
+ *     never reported and never changes what the command does.
+ * It is per user (`$XDG_CACHE_HOME/tessera`, else `~/.cache/tessera`) rather than in the package: a
+ * global install's directory is not writable by its users, and one shared between users would let
+ * one of them plant code the others run. `TESSERA_CODE_CACHE=0` turns it off.
+ */
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import * as nodeModule from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { Script } from "node:vm";
+
+/** First bytes of every cache file; a new layout gets a new magic, so old files are just misses. */
+const MAGIC = Buffer.from("TSRCC01\n");
+const HASH_BYTES = 32;
+const HEADER_BYTES = MAGIC.length + 2 * HASH_BYTES;
+/** Beyond this many files in the current directory, the oldest go (old builds' caches). */
+const MAX_FILES = 64;
+
+/**
+ * The cache's root directory for `env`, or undefined when it is turned off (`TESSERA_CODE_CACHE=0`)
+ * or there is no home to put it in.
+ */
+export function codeCacheRoot(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.TESSERA_CODE_CACHE === "0") return undefined;
+  if (env.XDG_CACHE_HOME?.startsWith("/")) return join(env.XDG_CACHE_HOME, "tessera");
+  return env.HOME?.startsWith("/") ? join(env.HOME, ".cache", "tessera") : undefined;
+}
+
+/**
+ * Runs the bundle's entry file and returns its exports, with the best code cache this Node has.
+ * The cache's writes happen at process exit, after the command did its work.
+ */
+export function loadCli(entry: string, env: NodeJS.ProcessEnv = process.env): unknown {
+  const root = codeCacheRoot(env);
+  const enableCompileCache = (nodeModule as { enableCompileCache?: (dir: string) => unknown })
+    .enableCompileCache;
+  if (root && enableCompileCache) {
+    // Node ≥ 22.1 keys, checks and writes its cache itself; failures there are silent too.
+    enableCompileCache(join(root, "node-compile-cache"));
+  }
+  if (!root || enableCompileCache) return nodeModule.createRequire(entry)(entry);
+  return new CodeCacheLoader(join(root, "v8", runtimeKey(env))).load(entry);
+}
+
+/**
+ * What V8's code cache depends on besides the source: a cache made by another Node, V8, platform or
+ * set of V8 flags would be rejected by V8 anyway, so each gets its own directory rather than
+ * overwriting the others' files in turn.
+ */
+export function runtimeKey(env: NodeJS.ProcessEnv): string {
+  const flags = createHash("sha256")
+    .update(JSON.stringify([process.execArgv, env.NODE_OPTIONS ?? ""]))
+    .digest("hex")
+    .slice(0, 12);
+  return `node-${process.version}-v8-${process.versions.v8}-${process.platform}-${process.arch}-${flags}`;
+}
+
+interface LoadedFile {
+  script: Script;
+  cachePath: string;
+  sourceHash: Buffer;
+  /** Whether the run should write this file's cache at exit (it had none, or V8 refused it). */
+  write: boolean;
+}
+
+/**
+ * One run's loader: compiles each bundle file once, with its cached data when there is a valid one,
+ * and writes the missing caches when the process exits.
+ */
+export class CodeCacheLoader {
+  private readonly modules = new Map<string, { exports: unknown }>();
+  private readonly loaded: LoadedFile[] = [];
+  private nodeRequire: NodeJS.Require | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  /** Runs `file` (a CommonJS bundle file) if this run has not yet, and returns its exports. */
+  load(file: string): unknown {
+    const known = this.modules.get(file);
+    if (known) return known.exports;
+    if (this.loaded.length === 0) process.once("exit", () => this.writeCaches());
+    this.nodeRequire ??= nodeModule.createRequire(file);
+    const source = readFileSync(file, "utf8");
+    const sourceHash = createHash("sha256").update(source).digest();
+    const cachePath = join(this.dir, `${sourceHash.toString("hex")}.v8`);
+    const cachedData = readCacheFile(cachePath, sourceHash);
+    // The wrapper Node's CommonJS loader uses, plus the bundle's `import()` of external packages;
+    // "use strict" because the bundle's sources are ES modules, which are strict.
+    const script = new Script(
+      `(function (exports, require, module, __filename, __dirname, __tesseraImport) {"use strict";${source}\n})`,
+      { filename: file, cachedData },
+    );
+    const write = cachedData === undefined || script.cachedDataRejected === true;
+    this.loaded.push({ script, cachePath, sourceHash, write });
+    const module = { exports: {} as unknown };
+    this.modules.set(file, module);
+    const dir = dirname(file);
+    const nodeRequire = this.nodeRequire;
+    const require = (id: string) =>
+      id.startsWith("./") || id.startsWith("../") ? this.load(resolve(dir, id)) : nodeRequire(id);
+    script.runInThisContext()(module.exports, require, module, file, dir, importExternal);
+    return module.exports;
+  }
+
+  /** Writes the caches this run lacked; any failure leaves the cache as it was. */
+  writeCaches(): void {
+    const pending = this.loaded.filter((f) => f.write);
+    if (pending.length === 0) return;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch {
+      return;
+    }
+    for (const f of pending) {
+      try {
+        writeCacheFile(f.cachePath, f.sourceHash, f.script.createCachedData());
+      } catch {
+        // Unwritable, full or gone: the next run compiles again.
+      }
+    }
+    pruneOldFiles(this.dir, new Set(pending.map((f) => f.cachePath)));
+  }
+}
+
+/**
+ * `import()` of a package the bundle leaves external, for code this loader compiled. Relative to this
+ * file, which sits beside the chunks, so a specifier resolves as it would from them.
+ */
+function importExternal(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+/**
+ * The V8 data in the cache file `path` if the file is ours, whole, and made from the source hashed
+ * `sourceHash` (SHA-256); undefined otherwise. Exported for the tests that check no writer leaves a
+ * torn file.
+ */
+export function readCacheFile(path: string, sourceHash: Buffer): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const info = fstatSync(fd);
+    if (process.getuid && info.uid !== process.getuid()) return undefined;
+    const data = readFileSync(fd);
+    if (data.length <= HEADER_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    const headerSource = data.subarray(MAGIC.length, MAGIC.length + HASH_BYTES);
+    const headerData = data.subarray(MAGIC.length + HASH_BYTES, HEADER_BYTES);
+    const payload = data.subarray(HEADER_BYTES);
+    if (!headerSource.equals(sourceHash)) return undefined;
+    if (!createHash("sha256").update(payload).digest().equals(headerData)) return undefined;
+    return payload;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Header + data to a unique temp file (0600), then renamed over `path`: readers see all or nothing. */
+function writeCacheFile(path: string, sourceHash: Buffer, payload: Buffer): void {
+  const header = Buffer.concat([MAGIC, sourceHash, createHash("sha256").update(payload).digest()]);
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    writeFileSync(tmp, Buffer.concat([header, payload]), { mode: 0o600, flag: "wx" });
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    throw err;
+  }
+}
+
+/** Keeps the directory to MAX_FILES cache files, removing the oldest (caches of earlier builds). */
+function pruneOldFiles(dir: string, keep: Set<string>): void {
+  try {
+    const files = readdirSync(dir).filter((name) => name.endsWith(".v8"));
+    if (files.length <= MAX_FILES) return;
+    const aged = files
+      .map((name) => join(dir, name))
+      .filter((path) => !keep.has(path))
+      .map((path) => ({ path, mtime: statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+      .sort((a, b) => a.mtime - b.mtime);
+    for (const { path } of aged.slice(0, files.length - MAX_FILES)) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Another process pruned it first.
+      }
+    }
+  } catch {
+    // The directory cannot be listed: nothing to prune.
+  }
+}
