@@ -23,7 +23,7 @@ export async function blockWrites(path: string): Promise<{ unblock(): Promise<vo
 
 /**
  * Why `chattr +i` cannot be used on this machine, or undefined when it can (probed once on a
- * scratch file in the temp dir): for `it.skipIf`, so a test that needs the immutable flag shows as
+ * scratch file in the temp dir): for `ctx.skip(condition, reason)`, so a test that needs the immutable flag shows as
  * skipped instead of passing without having tested anything.
  */
 export const chattrUnavailable: string | undefined = (() => {
