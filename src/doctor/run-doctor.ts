@@ -7,6 +7,7 @@ import { corruptFilesCheck } from "./checks/corrupt-files.js";
 import { credentialsCheck } from "./checks/credentials.js";
 import { fileModesCheck } from "./checks/file-modes.js";
 import { fileTypesCheck } from "./checks/file-types.js";
+import { gatewayCheck } from "./checks/gateway.js";
 import { profilesCheck } from "./checks/profiles.js";
 import { removedProfilesCheck } from "./checks/removed-profiles.js";
 import { sessionLayoutCheck } from "./checks/session-layout.js";
@@ -28,6 +29,7 @@ const DOCTOR_CHECKS: DoctorCheck[] = [
   sessionLayoutCheck,
   sessionPinsCheck,
   channelTokensCheck,
+  gatewayCheck,
   claudeBinaryCheck,
 ];
 

@@ -248,6 +248,13 @@ describe("tessera gateway status", () => {
     expect(text.stdout).toMatch(new RegExp(`^gateway: running \\(pid ${gw.child.pid}, version \\d`));
     expect(text.stdout).toMatch(/telegram +ready .*1 message/);
     expectNoSecretIn(json.stdout + text.stdout, [telegram.token, state.keys.default]);
+    // doctor prints the same line.
+    const doctor = JSON.parse((await tessera(["doctor", "--json"])).stdout);
+    const line = doctor.findings.find((f: { check: string }) => f.check === "gateway");
+    expect(line).toMatchObject({
+      severity: "info",
+      what: expect.stringMatching(new RegExp(`^gateway: running \\(pid ${gw.child.pid}, version `)),
+    });
 
     gw.child.kill("SIGTERM");
     expect(await gw.exited).toBe(0);
