@@ -13,12 +13,13 @@
  * for modules Node loads itself, and is used instead.
  *
  * Safety, since cached bytecode runs as code:
- *   - a cache file is named by the SHA-256 of the source it was made from and repeats that hash in
- *     its header, in a directory named for the Node version, V8 version, platform and V8-relevant
- *     flags: a changed bundle looks for another file and never runs with the old bytecode (V8's own
- *     check compares only the source's length);
- *   - the header holds the SHA-256 of the V8 data too: release builds of V8 skip their checksum, so a
- *     corrupt file would otherwise be run; a file owned by another user is ignored;
+ *   - a cache file holds a copy of the source it was made from, and is used only when that copy is
+ *     byte for byte the file being loaded: a changed bundle never runs with the old bytecode (V8's
+ *     own check compares only the source's length). The file is named by the source's CRC-32 and
+ *     length, in a directory named for the Node version, V8 version, platform and V8-relevant flags;
+ *   - the header holds the CRC-32 of the V8 data: release builds of V8 skip their checksum, so a
+ *     corrupt file would otherwise be run (and crash, or worse); a file owned by another user is
+ *     ignored;
  *   - files are written 0600 to a temp name and renamed into place, so concurrent writers never leave
  *     a torn file; the directory is created 0700;
  *   - every failure (no home, unwritable or corrupt cache, rejected data) only costs speed: it is
@@ -26,8 +27,11 @@
  * It is per user (`$XDG_CACHE_HOME/tessera`, else `~/.cache/tessera`) rather than in the package: a
  * global install's directory is not writable by its users, and one shared between users would let
  * one of them plant code the others run. `TESSERA_CODE_CACHE=0` turns it off.
+ *
+ * CRC-32 and a byte comparison rather than a cryptographic hash: node:crypto costs ~3 ms to load
+ * (OpenSSL's start), more than the cache saves `--version`; zlib's crc32 costs ~0.3 ms. The
+ * comparison makes the check exact, and CRC-32 is what catches corrupted bytes.
  */
-import { createHash } from "node:crypto";
 import {
   closeSync,
   fstatSync,
@@ -43,11 +47,12 @@ import {
 import * as nodeModule from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { Script } from "node:vm";
+import { crc32 } from "node:zlib";
 
 /** First bytes of every cache file; a new layout gets a new magic, so old files are just misses. */
-const MAGIC = Buffer.from("TSRCC01\n");
-const HASH_BYTES = 32;
-const HEADER_BYTES = MAGIC.length + 2 * HASH_BYTES;
+const MAGIC = Buffer.from("TSRCC02\n");
+/** Magic, then the source's length and the V8 data's CRC-32 (both u32 LE); then source and data. */
+const HEADER_BYTES = MAGIC.length + 8;
 /** Beyond this many files in the current directory, the oldest go (old builds' caches). */
 const MAX_FILES = 64;
 
@@ -83,17 +88,14 @@ export function loadCli(entry: string, env: NodeJS.ProcessEnv = process.env): un
  * overwriting the others' files in turn.
  */
 export function runtimeKey(env: NodeJS.ProcessEnv): string {
-  const flags = createHash("sha256")
-    .update(JSON.stringify([process.execArgv, env.NODE_OPTIONS ?? ""]))
-    .digest("hex")
-    .slice(0, 12);
+  const flags = hex32(crc32(JSON.stringify([process.execArgv, env.NODE_OPTIONS ?? ""])));
   return `node-${process.version}-v8-${process.versions.v8}-${process.platform}-${process.arch}-${flags}`;
 }
 
 interface LoadedFile {
   script: Script;
   cachePath: string;
-  sourceHash: Buffer;
+  source: Buffer;
   /** Whether the run should write this file's cache at exit (it had none, or V8 refused it). */
   write: boolean;
 }
@@ -115,18 +117,17 @@ export class CodeCacheLoader {
     if (known) return known.exports;
     if (this.loaded.length === 0) process.once("exit", () => this.writeCaches());
     this.nodeRequire ??= nodeModule.createRequire(file);
-    const source = readFileSync(file, "utf8");
-    const sourceHash = createHash("sha256").update(source).digest();
-    const cachePath = join(this.dir, `${sourceHash.toString("hex")}.v8`);
-    const cachedData = readCacheFile(cachePath, sourceHash);
+    const source = readFileSync(file);
+    const cachePath = join(this.dir, cacheFileName(source));
+    const cachedData = readCacheFile(cachePath, source);
     // The wrapper Node's CommonJS loader uses, plus the bundle's `import()` of external packages;
     // "use strict" because the bundle's sources are ES modules, which are strict.
     const script = new Script(
-      `(function (exports, require, module, __filename, __dirname, __tesseraImport) {"use strict";${source}\n})`,
+      `(function (exports, require, module, __filename, __dirname, __tesseraImport) {"use strict";${source.toString("utf8")}\n})`,
       { filename: file, cachedData },
     );
     const write = cachedData === undefined || script.cachedDataRejected === true;
-    this.loaded.push({ script, cachePath, sourceHash, write });
+    this.loaded.push({ script, cachePath, source, write });
     const module = { exports: {} as unknown };
     this.modules.set(file, module);
     const dir = dirname(file);
@@ -148,7 +149,7 @@ export class CodeCacheLoader {
     }
     for (const f of pending) {
       try {
-        writeCacheFile(f.cachePath, f.sourceHash, f.script.createCachedData());
+        writeCacheFile(f.cachePath, f.source, f.script.createCachedData());
       } catch {
         // Unwritable, full or gone: the next run compiles again.
       }
@@ -165,25 +166,31 @@ function importExternal(specifier: string): Promise<unknown> {
   return import(specifier);
 }
 
+/** The cache file's name for `source`: its CRC-32 and length (the file's contents decide, not this). */
+export function cacheFileName(source: Buffer): string {
+  return `${hex32(crc32(source))}-${source.length}.v8`;
+}
+
+const hex32 = (n: number) => n.toString(16).padStart(8, "0");
+
 /**
- * The V8 data in the cache file `path` if the file is ours, whole, and made from the source hashed
- * `sourceHash` (SHA-256); undefined otherwise. Exported for the tests that check no writer leaves a
- * torn file.
+ * The V8 data in the cache file `path` if the file is ours, whole, and was made from exactly
+ * `source`; undefined otherwise. Exported for the tests that check no writer leaves a torn file.
  */
-export function readCacheFile(path: string, sourceHash: Buffer): Buffer | undefined {
+export function readCacheFile(path: string, source: Buffer): Buffer | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");
     const info = fstatSync(fd);
     if (process.getuid && info.uid !== process.getuid()) return undefined;
     const data = readFileSync(fd);
-    if (data.length <= HEADER_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-    const headerSource = data.subarray(MAGIC.length, MAGIC.length + HASH_BYTES);
-    const headerData = data.subarray(MAGIC.length + HASH_BYTES, HEADER_BYTES);
-    const payload = data.subarray(HEADER_BYTES);
-    if (!headerSource.equals(sourceHash)) return undefined;
-    if (!createHash("sha256").update(payload).digest().equals(headerData)) return undefined;
-    return payload;
+    if (data.length <= HEADER_BYTES + source.length) return undefined;
+    if (!data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    if (data.readUInt32LE(MAGIC.length) !== source.length) return undefined;
+    const payloadCrc = data.readUInt32LE(MAGIC.length + 4);
+    if (!data.subarray(HEADER_BYTES, HEADER_BYTES + source.length).equals(source)) return undefined;
+    const payload = data.subarray(HEADER_BYTES + source.length);
+    return crc32(payload) === payloadCrc ? payload : undefined;
   } catch {
     return undefined;
   } finally {
@@ -191,12 +198,15 @@ export function readCacheFile(path: string, sourceHash: Buffer): Buffer | undefi
   }
 }
 
-/** Header + data to a unique temp file (0600), then renamed over `path`: readers see all or nothing. */
-function writeCacheFile(path: string, sourceHash: Buffer, payload: Buffer): void {
-  const header = Buffer.concat([MAGIC, sourceHash, createHash("sha256").update(payload).digest()]);
+/** Header, source and data to a unique temp file (0600), renamed over `path`: all or nothing. */
+function writeCacheFile(path: string, source: Buffer, payload: Buffer): void {
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header);
+  header.writeUInt32LE(source.length, MAGIC.length);
+  header.writeUInt32LE(crc32(payload), MAGIC.length + 4);
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    writeFileSync(tmp, Buffer.concat([header, payload]), { mode: 0o600, flag: "wx" });
+    writeFileSync(tmp, Buffer.concat([header, source, payload]), { mode: 0o600, flag: "wx" });
     renameSync(tmp, path);
   } catch (err) {
     try {
