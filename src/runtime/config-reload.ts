@@ -12,7 +12,13 @@ import { type AgentServices, resolveAgentId } from "./services.js";
 /** How often the files are checked when no file-system event came (network file systems, editors). */
 export const RELOAD_POLL_MS = 1_000;
 /** An atomic rename or an editor's save arrives as several events: they are taken as one. */
-const SETTLE_MS = 100;
+const SETTLE_MS = 50;
+/**
+ * A file that fails to load is looked at again after this long before the failure is reported: an
+ * in-place write (`>` in a shell, some editors) empties the file first, and a read in between would
+ * otherwise log a false "the file is empty".
+ */
+const STILL_WRITING_MS = 250;
 
 /** What a reload did, for the status file. */
 export type ReloadOutcome =
@@ -141,7 +147,13 @@ export class ConfigReloader {
         } else agentId = this.started.agentId;
       }
     }
-    if (!config) return this.reject(shown, problem, fix);
+    if (!config) {
+      const taken = this.signatures;
+      await new Promise((resolve) => setTimeout(resolve, STILL_WRITING_MS));
+      // Still being written: the next check (or the watch) loads the finished file.
+      if ((await this.readSignatures()) !== taken) return this.report({ kind: "unchanged" });
+      return this.reject(shown, problem, fix);
+    }
 
     const env = await loadEnvironment({
       processEnv: services.processEnv,
