@@ -137,8 +137,10 @@ const { output } = await bundle.write({
   dir: join(OUT_DIR, CHUNK_DIR),
   format: "cjs",
   sourcemap: true,
-  // Less source to read, hash and scan.
+  // Less source to read, compare and scan.
   minify: process.env.BUNDLE_MINIFY !== "0",
+  // ASCII source decodes to one-byte strings, which V8 reads and copies faster than two-byte ones.
+  charset: "ascii",
   entryFileNames: "[name].cjs",
   chunkFileNames: "[name]-[hash].cjs",
   codeSplitting: {

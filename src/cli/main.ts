@@ -23,9 +23,13 @@ export type Runner = <A extends any[]>(action: RunCommand<A>) => (...args: A) =>
 
 /**
  * Builds the `tessera` program. Each registration file adds its commands; `run` wraps an action so
- * that it receives the context and its exit code and errors land in one place.
+ * that it receives the context and its exit code and errors land in one place. Only what `argv` can
+ * reach is declared (declaring the ~40 commands is ~2 ms, a fair share of the CLI's own start-up):
+ * none for a bare `--version`, the `models` group for `tessera models …` (commander dispatches on the
+ * first argument and never looks at the other top-level commands), all of them otherwise — `--help`,
+ * a global option first, any other command.
  */
-function buildProgram(): { program: Command; exitCode: () => number } {
+function buildProgram(argv: string[]): { program: Command; exitCode: () => number } {
   let code = 0;
   const program = new Command("tessera")
     .description("Self-hosted Telegram/Discord LLM gateway with per-session model and credential control")
@@ -44,16 +48,26 @@ function buildProgram(): { program: Command; exitCode: () => number } {
         code = reportError(ctx, err);
       }
     };
+  if (isBareVersion(argv)) return { program, exitCode: () => code };
   registerModelsCommands(program, run);
+  if (argv[2] === "models") return { program, exitCode: () => code };
   registerAdminCommands(program, run);
   registerChatCommands(program, run);
   return { program, exitCode: () => code };
 }
 
+/**
+ * `tessera --version` (or `-V`) alone: commander prints the version while it reads the program's own
+ * options, before it looks for a subcommand, so the subcommands would change nothing.
+ */
+function isBareVersion(argv: string[]): boolean {
+  return argv.length === 3 && (argv[2] === "--version" || argv[2] === "-V");
+}
+
 /** Entry point used by `bin/tessera.js`; returns the exit code instead of exiting. */
 export async function main(argv: string[]): Promise<number> {
   endQuietlyWhenOutputCloses();
-  const { program, exitCode } = buildProgram();
+  const { program, exitCode } = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
