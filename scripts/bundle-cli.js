@@ -175,6 +175,7 @@ const loader = await rolldown({ input: { "code-cache": CODE_CACHE }, platform: "
 const { output: loaderOutput } = await loader.write({
   dir: join(OUT_DIR, CHUNK_DIR),
   format: "cjs",
+  sourcemap: true,
   minify: process.env.BUNDLE_MINIFY !== "0",
   entryFileNames: "[name].cjs",
 });

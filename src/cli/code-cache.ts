@@ -53,6 +53,13 @@ import { crc32 } from "node:zlib";
 const MAGIC = Buffer.from("TSRCC02\n");
 /** Magic, then the source's length and the V8 data's CRC-32 (both u32 LE); then source and data. */
 const HEADER_BYTES = MAGIC.length + 8;
+/**
+ * What each bundle file is wrapped in: the parameters of Node's CommonJS wrapper plus the bundle's
+ * `import()` of external packages; "use strict" because the bundle's sources are ES modules, which
+ * are strict. Exported for the benchmark, which maps profile columns on a file's first line back.
+ */
+export const WRAPPER_HEAD =
+  '(function (exports, require, module, __filename, __dirname, __tesseraImport) {"use strict";';
 /** Beyond this many files in the current directory, the oldest go (old builds' caches). */
 const MAX_FILES = 64;
 
@@ -120,12 +127,10 @@ export class CodeCacheLoader {
     const source = readFileSync(file);
     const cachePath = join(this.dir, cacheFileName(source));
     const cachedData = readCacheFile(cachePath, source);
-    // The wrapper Node's CommonJS loader uses, plus the bundle's `import()` of external packages;
-    // "use strict" because the bundle's sources are ES modules, which are strict.
-    const script = new Script(
-      `(function (exports, require, module, __filename, __dirname, __tesseraImport) {"use strict";${source.toString("utf8")}\n})`,
-      { filename: file, cachedData },
-    );
+    const script = new Script(`${WRAPPER_HEAD}${source.toString("utf8")}\n})`, {
+      filename: file,
+      cachedData,
+    });
     const write = cachedData === undefined || script.cachedDataRejected === true;
     this.loaded.push({ script, cachePath, source, write });
     const module = { exports: {} as unknown };
@@ -218,24 +223,34 @@ function writeCacheFile(path: string, source: Buffer, payload: Buffer): void {
   }
 }
 
-/** Keeps the directory to MAX_FILES cache files, removing the oldest (caches of earlier builds). */
+/**
+ * Keeps the directory to MAX_FILES cache files, removing the oldest (caches of earlier builds), and
+ * removes temp files a killed writer left (older than a minute: a live writer renames within ms).
+ */
 function pruneOldFiles(dir: string, keep: Set<string>): void {
+  let names: string[];
   try {
-    const files = readdirSync(dir).filter((name) => name.endsWith(".v8"));
-    if (files.length <= MAX_FILES) return;
-    const aged = files
-      .map((name) => join(dir, name))
-      .filter((path) => !keep.has(path))
-      .map((path) => ({ path, mtime: statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
-      .sort((a, b) => a.mtime - b.mtime);
-    for (const { path } of aged.slice(0, files.length - MAX_FILES)) {
-      try {
-        unlinkSync(path);
-      } catch {
-        // Another process pruned it first.
-      }
-    }
+    names = readdirSync(dir);
   } catch {
-    // The directory cannot be listed: nothing to prune.
+    return; // The directory cannot be listed: nothing to prune.
+  }
+  const aged = names
+    .filter((name) => name.endsWith(".v8") || name.endsWith(".tmp"))
+    .map((name) => join(dir, name))
+    .filter((path) => !keep.has(path))
+    .map((path) => ({ path, mtime: statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => a.mtime - b.mtime);
+  const caches = aged.filter((f) => f.path.endsWith(".v8"));
+  const extra = names.filter((name) => name.endsWith(".v8")).length - MAX_FILES;
+  const doomed = [
+    ...caches.slice(0, Math.max(0, extra)),
+    ...aged.filter((f) => f.path.endsWith(".tmp") && f.mtime < Date.now() - 60_000),
+  ];
+  for (const { path } of doomed) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Another process pruned it first, or it is not ours to remove.
+    }
   }
 }

@@ -249,6 +249,31 @@ describe("the code cache", () => {
     }
   });
 
+  it("keeps at most 64 cache files, dropping the oldest, and removes temp files killed writers left", async () => {
+    await run(["--version"]);
+    const dir = (await cacheDir())!;
+    const longAgo = new Date(Date.now() - 86_400_000);
+    for (let i = 0; i < 70; i++) {
+      const old = join(dir, `${i.toString(16).padStart(8, "0")}-1.v8`);
+      await writeFile(old, "an earlier build's cache");
+      await utimes(old, longAgo, longAgo);
+    }
+    const stale = join(dir, "x.v8.1.abc.tmp");
+    const live = join(dir, "y.v8.2.def.tmp");
+    await writeFile(stale, "");
+    await utimes(stale, longAgo, longAgo);
+    await writeFile(live, "");
+
+    const main = await editBundle("main.cjs", "0.1.0", "9.8.7"); // a write, so a prune
+    expect(await run(["--version"])).toEqual({ code: 0, stdout: "9.8.7\n", stderr: "" });
+    const names = await readdir(dir);
+    expect(names.filter((n) => n.endsWith(".v8"))).toHaveLength(64);
+    expect(names).toContain(cacheFileName(main));
+    expect(names).not.toContain("00000000-1.v8"); // the oldest went first
+    expect(names).not.toContain("x.v8.1.abc.tmp");
+    expect(names).toContain("y.v8.2.def.tmp"); // may be a writer at work
+  });
+
   it("is not used for tsc's output when tsc wrote after the bundle", async () => {
     const tscMain = join(root, "dist", "src", "cli", "main.js");
     await writeFile(
