@@ -9,8 +9,8 @@
  * wrapper; a chunk `require`d by another goes through the same loader, anything else (Node's own
  * modules, packages left external) through Node's `require`, and `import()` of an external package
  * through `importExternal` below (the bundle script rewrites those calls: a `vm.Script`'s own
- * `import()` needs an experimental Node option that prints a warning). On Node ≥ 22.1, `module.enableCompileCache()` does all of this
- * for modules Node loads itself, and is used instead.
+ * `import()` needs an experimental Node option that prints a warning). On Node ≥ 22.1,
+ * `module.enableCompileCache()` does all of this for modules Node loads itself, and is used instead.
  *
  * Safety, since cached bytecode runs as code:
  *   - a cache file holds a copy of the source it was made from, and is used only when that copy is
