@@ -124,7 +124,10 @@ function categoryOf(frame, locate) {
 export function profileBreakdown({ args, env, runs, wrapperHead = "" }) {
   const dir = mkdtempSync(join(tmpdir(), "tessera-profile-"));
   try {
-    const run = (out) => {
+    // The same flags for every run (the code cache is keyed by them, --cpu-prof-dir included), and
+    // the warm-up's profile dropped.
+    const out = join(dir, "runs");
+    const run = () => {
       const res = spawnSync(
         process.execPath,
         ["--cpu-prof", "--cpu-prof-interval", "50", "--cpu-prof-dir", out, ...args],
@@ -132,8 +135,9 @@ export function profileBreakdown({ args, env, runs, wrapperHead = "" }) {
       );
       if (res.status !== 0) throw new Error(`node ${args.join(" ")} exited ${res.status}: ${res.stderr}`);
     };
-    run(join(dir, "warm-up"));
-    for (let i = 0; i < runs; i++) run(join(dir, "runs"));
+    run();
+    rmSync(out, { recursive: true, force: true });
+    for (let i = 0; i < runs; i++) run();
     const locate = sourceLocator(wrapperHead.length);
     const totals = new Map();
     let all = 0;
