@@ -155,6 +155,9 @@ async function buildCli() {
  * explanation travel together.
  */
 const ANALYSIS = [
+  "Before this work (41f9021: an ES module bundle, no code cache) the same machine measured",
+  "`models status` at ~3.5× and `--version` at ~1.7× in the same kind of run.",
+  "",
   "What the code cache changed: the bundle is CommonJS run through `vm.Script` with V8's cached data",
   "(src/cli/code-cache.ts), so a warm start compiles nothing; the launcher is CommonJS (an ES module entry",
   "starts Node's ESM loader, ~5 ms); `node:child_process` loads on first call (commander and two readers",
@@ -167,8 +170,9 @@ const ANALYSIS = [
   "type installs its ~50 methods on its prototype on first use, ~3–4 ms for the first few) and parsing",
   "the config, the 50 profiles and the state file; then garbage collection (V8's young generation",
   "starts at 1 MiB, so a run that keeps ~7 MiB of schemas, code and parsed files alive scavenges 4–5",
-  "times and copies most of it each time — the heap size can only be set by node flags, which a",
-  "`tessera` launcher cannot pass without a second process); Node loading its own modules on first use",
+  "times and copies most of it each time — its size is a node flag a `tessera` launcher cannot pass",
+  "without a second process, and `v8.setFlagsFromString` after start-up is documented as undefined",
+  "behaviour: `--min-semi-space-size` set that way changed nothing); Node loading its own modules on first use",
   "(fs/promises with readline and streams, node:crypto for the fingerprints, zlib, vm); V8 reading the",
   "code cache (it grows with the code a run executes); the rest of Node's start-up and module loader.",
   "Tessera's own code (resolver, report, rendering, control-character display) is a few percent.",
