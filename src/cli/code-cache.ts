@@ -21,7 +21,7 @@
  *     corrupt file would otherwise be run (and crash, or worse); a file owned by another user is
  *     ignored;
  *   - files are written 0600 to a temp name and renamed into place, so concurrent writers never leave
- *     a torn file; the directory is created 0700;
+ *     a torn file; the directory is created 0700, and never in a directory another user owns;
  *   - every failure (no home, unwritable or corrupt cache, rejected data) only costs speed: it is
  *     never reported and never changes what the command does.
  * It is per user (`$XDG_CACHE_HOME/tessera`, else `~/.cache/tessera`) rather than in the package: a
@@ -45,7 +45,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import * as nodeModule from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { Script } from "node:vm";
 import { crc32 } from "node:zlib";
 
@@ -69,8 +69,9 @@ const MAX_FILES = 64;
  */
 export function codeCacheRoot(env: NodeJS.ProcessEnv): string | undefined {
   if (env.TESSERA_CODE_CACHE === "0") return undefined;
-  if (env.XDG_CACHE_HOME?.startsWith("/")) return join(env.XDG_CACHE_HOME, "tessera");
-  return env.HOME?.startsWith("/") ? join(env.HOME, ".cache", "tessera") : undefined;
+  // XDG: a relative path is invalid and ignored.
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, "tessera");
+  return env.HOME && isAbsolute(env.HOME) ? join(env.HOME, ".cache", "tessera") : undefined;
 }
 
 /**
@@ -143,24 +144,46 @@ export class CodeCacheLoader {
     return module.exports;
   }
 
-  /** Writes the caches this run lacked; any failure leaves the cache as it was. */
+  /**
+   * Writes the caches this run lacked; any failure leaves the cache as it was. Runs in an exit
+   * handler, where an exception would replace the command's exit code: nothing may escape.
+   */
   writeCaches(): void {
-    const pending = this.loaded.filter((f) => f.write);
-    if (pending.length === 0) return;
     try {
+      const pending = this.loaded.filter((f) => f.write);
+      if (pending.length === 0 || !isMineToWrite(this.dir)) return;
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    } catch {
-      return;
-    }
-    for (const f of pending) {
-      try {
-        writeCacheFile(f.cachePath, f.source, f.script.createCachedData());
-      } catch {
-        // Unwritable, full or gone: the next run compiles again.
+      for (const f of pending) {
+        try {
+          writeCacheFile(f.cachePath, f.source, f.script.createCachedData());
+        } catch {
+          // Unwritable, full or gone: the next run compiles again.
+        }
       }
+      pruneOldFiles(this.dir, new Set(pending.map((f) => f.cachePath)));
+    } catch {
+      // No cache dir (a file in its place, no permission): the next run compiles again.
     }
-    pruneOldFiles(this.dir, new Set(pending.map((f) => f.cachePath)));
   }
+}
+
+/**
+ * Whether `dir` may be created or written by this process: the deepest part of it that exists is
+ * ours. Not so under `sudo` with the user's HOME kept (macOS does by default): root would leave a
+ * root-owned cache in the user's home, which the user's runs could then neither use nor replace.
+ */
+function isMineToWrite(dir: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  for (let at = dir; dirname(at) !== at; at = dirname(at)) {
+    try {
+      return statSync(at).uid === uid;
+    } catch (err) {
+      // Not there yet: ask its parent. Anything else (a file in the way, no permission): not ours.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") return false;
+    }
+  }
+  return false;
 }
 
 /**

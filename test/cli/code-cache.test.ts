@@ -6,7 +6,19 @@
  * `npm run build`.
  */
 import { spawn } from "node:child_process";
-import { chmod, cp, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  chown,
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cacheFileName, readCacheFile } from "../../src/cli/code-cache.js";
@@ -229,6 +241,23 @@ describe("the code cache", () => {
       await chmod(join(cacheHome, "tessera"), 0o700);
     }
   });
+
+  // Only root can give a directory to another user (and only root would write into one).
+  it.skipIf(process.getuid?.() !== 0)(
+    "never writes into a directory another user owns (sudo with the user's HOME)",
+    async () => {
+      const expected = await uncachedStatus();
+      const theirs = join(sb.root, "their-home");
+      await mkdir(theirs, { recursive: true });
+      await chown(theirs, 4242, 4242);
+      expect(await run(["models", "status"], { XDG_CACHE_HOME: join(theirs, ".cache") })).toEqual(expected);
+      expect(await readdir(theirs)).toEqual([]);
+      // Ours below theirs is fine.
+      await mkdir(join(theirs, "ours"));
+      expect(await run(["models", "status"], { XDG_CACHE_HOME: join(theirs, "ours") })).toEqual(expected);
+      expect(await readdir(join(theirs, "ours"))).toEqual(["tessera"]);
+    },
+  );
 
   it("only costs speed without a home to put it in", async () => {
     const expected = await uncachedStatus();
