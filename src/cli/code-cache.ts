@@ -76,15 +76,19 @@ export function codeCacheRoot(env: NodeJS.ProcessEnv): string | undefined {
 
 /**
  * Runs the bundle's entry file and returns its exports, with the best code cache this Node has.
- * The cache's writes happen at process exit, after the command did its work.
+ * The cache's writes happen at process exit, after the command did its work. `enableCompileCache`
+ * is Node's (≥ 22.1), or a stand-in from a test on an older Node.
  */
-export function loadCli(entry: string, env: NodeJS.ProcessEnv = process.env): unknown {
+export function loadCli(
+  entry: string,
+  env: NodeJS.ProcessEnv = process.env,
+  enableCompileCache = (nodeModule as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache,
+): unknown {
   const root = codeCacheRoot(env);
-  const enableCompileCache = (nodeModule as { enableCompileCache?: (dir: string) => unknown })
-    .enableCompileCache;
-  if (root && enableCompileCache) {
-    // Node ≥ 22.1 keys, checks and writes its cache itself; failures there are silent too.
-    enableCompileCache(join(root, "node-compile-cache"));
+  const nodeCacheDir = root && join(root, "node-compile-cache");
+  if (nodeCacheDir && enableCompileCache && isMineToWrite(nodeCacheDir)) {
+    // Node keys, checks and writes this cache itself; failures there are silent too.
+    enableCompileCache(nodeCacheDir);
   }
   if (!root || enableCompileCache) return nodeModule.createRequire(entry)(entry);
   return new CodeCacheLoader(join(root, "v8", runtimeKey(env))).load(entry);

@@ -21,7 +21,7 @@ import {
 } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cacheFileName, readCacheFile } from "../../src/cli/code-cache.js";
+import { cacheFileName, loadCli, readCacheFile } from "../../src/cli/code-cache.js";
 import { type CliResult, createSandbox, inHours, REPO_ROOT, type Sandbox } from "./models-harness.js";
 
 let sb: Sandbox;
@@ -301,6 +301,37 @@ describe("the code cache", () => {
     expect(names).not.toContain("00000000-1.v8"); // the oldest went first
     expect(names).not.toContain("x.v8.1.abc.tmp");
     expect(names).toContain("y.v8.2.def.tmp"); // may be a writer at work
+  });
+
+  it("runs commands that import external packages, with the cache and without it", async () => {
+    // order set takes the store's file lock: proper-lockfile, which the bundle leaves external.
+    const args = [
+      "models",
+      "auth",
+      "order",
+      "set",
+      "--provider",
+      "anthropic",
+      "anthropic:tok",
+      "anthropic:work",
+    ];
+    for (const env of [{}, { TESSERA_CODE_CACHE: "0" }] as Record<string, string>[]) {
+      expect(await run(args, env)).toMatchObject({ code: 0, stderr: "" });
+    }
+    expect((await sb.readJson(sb.profilesPath())).order).toEqual({
+      anthropic: ["anthropic:tok", "anthropic:work"],
+    });
+  });
+
+  it("leaves the cache to Node where Node has one (module.enableCompileCache, Node >= 22.1)", () => {
+    const dirs: string[] = [];
+    const exports = loadCli(
+      join(bundleDir, "main.cjs"),
+      { HOME: sb.home, XDG_CACHE_HOME: cacheHome },
+      (dir) => dirs.push(dir),
+    );
+    expect(typeof (exports as { main?: unknown }).main).toBe("function");
+    expect(dirs).toEqual([join(cacheHome, "tessera", "node-compile-cache")]);
   });
 
   it("is not used for tsc's output when tsc wrote after the bundle", async () => {
