@@ -12,11 +12,12 @@ const { join } = require("node:path");
 const cli = join(__dirname, "..", "dist", "src", "cli");
 
 function loadCli() {
-  const bundled = join(cli, "bundle", "main.cjs");
-  const bundleTime = statSync(bundled, { throwIfNoEntry: false })?.mtimeMs;
+  // The loader is the bundle script's last file: when it is there, so is the rest.
+  const loader = join(cli, "bundle", "code-cache.cjs");
+  const bundleTime = statSync(loader, { throwIfNoEntry: false })?.mtimeMs;
   const tscTime = statSync(join(cli, "main.js"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (bundleTime === undefined || bundleTime < tscTime) return import("../dist/src/cli/main.js");
-  return require(join(cli, "bundle", "code-cache.cjs")).loadCli(bundled);
+  return require(loader).loadCli(join(cli, "bundle", "main.cjs"));
 }
 
 Promise.resolve()

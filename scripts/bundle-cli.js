@@ -170,7 +170,8 @@ const { output } = await bundle.write({
   },
 });
 await bundle.close();
-// The loader on its own: it must not share rolldown's runtime chunk with the files it loads.
+// The loader on its own: it must not share rolldown's runtime chunk with the files it loads. Written
+// last: bin/tessera.js takes it for the sign of a complete bundle.
 const loader = await rolldown({ input: { "code-cache": CODE_CACHE }, platform: "node", cwd: ROOT });
 const { output: loaderOutput } = await loader.write({
   dir: join(OUT_DIR, CHUNK_DIR),
