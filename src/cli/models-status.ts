@@ -1,5 +1,6 @@
 import { parseDuration } from "../config/duration.js";
 import { showControlCharsIn } from "../control-chars.js";
+import { useBlockingReads } from "../files/json-state-file.js";
 import { formatRef, resolveModelInput } from "../models/catalog.js";
 import { statusReportFor } from "../runtime/services.js";
 import type { CliContext } from "./cli-context.js";
@@ -23,6 +24,8 @@ export interface StatusOptions {
 export async function runModelsStatus(ctx: CliContext, opts: StatusOptions): Promise<number> {
   // A bad flag fails before anything is read or synced.
   if (opts.warnWithin !== undefined) parseDuration(opts.warnWithin, "--warn-within");
+  // One process, one report: nothing else waits on its reads (monitoring runs it every minute).
+  useBlockingReads();
   const { services, auth, claudeCode } = await openSyncedServices(ctx, opts.agent);
   const report = await statusReportFor(services, { warnWithin: opts.warnWithin, auth });
   if (opts.plain) {

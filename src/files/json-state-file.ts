@@ -1,4 +1,4 @@
-import type { Stats } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { Adapter } from "lowdb";
 import { Low } from "lowdb";
@@ -10,7 +10,24 @@ import { diskFormOf } from "./disk-form.js";
 import { withFileLock } from "./file-lock.js";
 import { fsFailure } from "./fs-errors.js";
 import { describeJsonSyntaxError } from "./json-syntax-error.js";
-import { linkError, lstatIfExists, notRegularError, openForReading } from "./state-file-checks.js";
+import { linkError, lstatIfExists, NO_FOLLOW, notRegularError, openForReading } from "./state-file-checks.js";
+
+let blockingReads = false;
+
+/**
+ * From now on this process reads state files with blocking calls. For one-shot CLI commands: an
+ * async read of a small file is five or six thread-pool round trips (lstat, open, stat, read, close),
+ * ~0.4 ms a file against ~0.1 ms blocking, and `tessera models status` reads five. Long-running
+ * surfaces (the gateway, chat) keep async reads, so that a slow disk holds up one request rather
+ * than every chat. What a read returns or throws is the same either way: anything but a regular file
+ * that is there or plainly missing is read again the async way, which words the error.
+ */
+export function useBlockingReads(): void {
+  blockingReads = true;
+}
+
+/** `readText`'s blocking path: the text, undefined when missing, or AGAIN for the async path. */
+const AGAIN = Symbol("read again, async");
 
 /**
  * The one way Tessera reads and writes a JSON state file (auth store, auth state, sessions).
@@ -144,6 +161,10 @@ export function readTextFollowingLinks(path: string): Promise<string | undefined
 }
 
 async function readText(path: string, followLinks: boolean): Promise<string | undefined> {
+  if (blockingReads) {
+    const text = readTextBlocking(path, followLinks);
+    if (text !== AGAIN) return text;
+  }
   let handle: FileHandle | undefined;
   try {
     handle = await openForReading(path, { followLinks });
@@ -153,6 +174,22 @@ async function readText(path: string, followLinks: boolean): Promise<string | un
     throw readError(path, err);
   } finally {
     await handle?.close();
+  }
+}
+
+function readTextBlocking(path: string, followLinks: boolean): string | undefined | typeof AGAIN {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (followLinks ? 0 : NO_FOLLOW));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? undefined : AGAIN;
+  }
+  try {
+    return fstatSync(fd).isFile() ? withoutBom(readFileSync(fd, "utf8")) : AGAIN;
+  } catch {
+    return AGAIN;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -170,6 +207,16 @@ function withoutBom(text: string | undefined): string | undefined {
 }
 
 async function statIfExists(path: string): Promise<Stats | undefined> {
+  if (blockingReads) {
+    // A regular file or nothing: the common answers, without a round trip. Anything else (a link, a
+    // directory, an error) goes the async way below, which words it.
+    try {
+      const info = lstatSync(path, { throwIfNoEntry: false });
+      if (info === undefined || info.isFile()) return info;
+    } catch {
+      // below
+    }
+  }
   let info: Stats | undefined;
   try {
     info = await lstatIfExists(path);
