@@ -29,7 +29,7 @@
  * keeps bench/.work/telegram; BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes Node
  * flags to the gateway; BUNDLE_MINIFY=0 keeps the bundle's function names readable in profiles.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -96,11 +96,22 @@ function build(log) {
  * and its stat (a session write's temp file, renamed meanwhile) counts 0: the gateway is still writing.
  */
 function bytesUnder(dir) {
-  if (!existsSync(dir)) return 0;
-  const sizeOf = (path) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .reduce((sum, d) => sum + sizeOf(join(d.parentPath ?? d.path, d.name)), 0);
+  // The gateway may still be writing a session's history (it lands right after the answer): a lock
+  // directory can vanish between listing and reading it, so the walk skips what is gone.
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if (err.code === "ENOENT" || err.code === "ENOTDIR") return 0;
+    throw err;
+  }
+  let sum = 0;
+  for (const d of entries) {
+    const path = join(dir, d.name);
+    if (d.isDirectory()) sum += bytesUnder(path);
+    else if (d.isFile()) sum += statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return sum;
 }
 
 /** Runs `load` and adds the CPU it cost the bot process and this process (the stand-ins) to `into`. */
