@@ -89,6 +89,10 @@ export class TelegramAdapter implements ChatAdapter {
           `cannot reach the Telegram Bot API at ${this.apiRoot} (${err.message}); retrying until it answers`,
           { fix: UNREACHABLE_FIX },
         );
+        host.connection(
+          "connecting",
+          `cannot reach the Telegram Bot API at ${this.apiRoot} (${err.message})`,
+        );
         await bot.init();
         return bot.botInfo;
       });

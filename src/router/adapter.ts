@@ -89,8 +89,9 @@ export interface AdapterHost {
   /** Reports an adapter that cannot go on (token revoked while running): the gateway stops with it. */
   fail(error: Error): void;
   /**
-   * Reports the connection to the platform lost (the adapter retries by itself) or back, for
-   * `tessera gateway status`; the adapter still logs the event itself.
+   * Reports the connection to the platform lost (the adapter retries by itself), back, or not there
+   * yet while starting (`connecting` with the error of the attempt that failed), for `tessera gateway
+   * status`; the adapter still logs the event itself.
    */
-  connection(state: "ready" | "reconnecting", error?: string): void;
+  connection(state: "connecting" | "ready" | "reconnecting", error?: string): void;
 }

@@ -29,7 +29,7 @@ export interface ChatRuntimeOptions {
   /** Called when an adapter reports its connection lost or back (`AdapterHost.connection`). */
   onConnection?: (
     channel: IncomingMessage["channel"],
-    state: "ready" | "reconnecting",
+    state: "connecting" | "ready" | "reconnecting",
     error?: string,
   ) => void;
 }

@@ -19,8 +19,17 @@ export function describeLiveness(
       ];
     case "unreadable":
       return [`gateway: status unknown: ${liveness.problem}`, `  fix: ${liveness.fix}`];
-    case "stopped":
-      return [`gateway: not running (pid ${liveness.status.pid} stopped ${ago(liveness.status.stoppedAt!)})`];
+    case "stopped": {
+      const { pid, stoppedAt, adapters } = liveness.status;
+      // Why it stopped, when an adapter failed (a revoked token, another poller): the last errors.
+      const errors = adapters
+        .filter((a) => a.lastError)
+        .map(
+          (a) =>
+            `  ${a.channel} last error ${ago(a.lastErrorAt ?? stoppedAt!)}: ${showControlChars(a.lastError!)}`,
+        );
+      return [`gateway: not running (pid ${pid} stopped ${ago(stoppedAt!)})`, ...errors];
+    }
     case "stale": {
       const { pid, updatedAt } = liveness.status;
       return [

@@ -50,8 +50,8 @@ export class GatewayStatusWriter {
     this.setState(entry, "ready");
   }
 
-  /** The adapter lost its connection (and is retrying) or got it back. */
-  connection(channel: Channel, state: "ready" | "reconnecting", error?: string): void {
+  /** The adapter lost its connection (and is retrying), got it back, or cannot connect yet at start. */
+  connection(channel: Channel, state: "connecting" | "ready" | "reconnecting", error?: string): void {
     const entry = this.adapter(channel);
     if (error) this.recordError(entry, error);
     this.setState(entry, state);
@@ -79,9 +79,10 @@ export class GatewayStatusWriter {
 
   /** The gateway stopped in order: every adapter is stopped and the file says so, written at once. */
   async stopped(): Promise<void> {
-    const at = this.now();
+    // Set first: a state change below may write at once, and that write must already say "stopped".
+    this.status.stoppedAt = this.now();
     for (const entry of this.status.adapters) if (entry.state !== "stopped") this.setState(entry, "stopped");
-    this.status.stoppedAt = at;
+    this.dirty = true;
     await this.flush();
   }
 

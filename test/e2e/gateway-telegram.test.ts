@@ -230,9 +230,21 @@ describe("tessera gateway with Telegram", () => {
     expect(gateway.logs().find((l) => /^cannot reach/.test(l.msg))?.fix).toMatch(
       /channels\.telegram\.apiRoot/,
     );
+    // `tessera gateway status` shows it as connecting, with the error of the attempt that failed.
+    const statusPath = join(dir, "state", "gateway.status.json");
+    await expect
+      .poll(async () => JSON.parse(await readFile(statusPath, "utf8").catch(() => "{}")).adapters?.[0], {
+        timeout: 3_000,
+      })
+      .toMatchObject({
+        state: "connecting",
+        lastError: expect.stringMatching(/^cannot reach the Telegram Bot API/),
+      });
     gateway.child.kill("SIGTERM");
     expect(await gateway.exited).toBe(0);
     expect(gateway.logs().some((l) => /^stopping \(SIGTERM\)/.test(l.msg))).toBe(true);
+    // Stopped in order while connecting: marked stopped, not left looking killed.
+    expect(JSON.parse(await readFile(statusPath, "utf8")).stoppedAt).toBeTypeOf("number");
   });
 
   it("401 at start: exit 1 with the fix", async () => {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describeLiveness } from "../../src/runtime/describe-gateway-status.js";
 import {
   type GatewayStatus,
   gatewayStatusPath,
@@ -64,9 +65,25 @@ describe("readGatewayLiveness", () => {
     expect((await readGatewayLiveness(dir)).state).toBe("stale");
   });
 
-  it("stopped: the gateway said so on its way out", async () => {
-    await put(status({ pid: deadPid(), stoppedAt: 3 }));
-    expect((await readGatewayLiveness(dir)).state).toBe("stopped");
+  it("stopped: the gateway said so on its way out; a failure that stopped it is shown", async () => {
+    const adapters = [
+      {
+        channel: "telegram",
+        state: "stopped" as const,
+        since: 3,
+        messagesHandled: 2,
+        lastError: "Telegram stopped accepting the bot token",
+        lastErrorAt: 3,
+      },
+    ];
+    await put(status({ pid: deadPid(), stoppedAt: 3, adapters }));
+    const liveness = await readGatewayLiveness(dir);
+    expect(liveness.state).toBe("stopped");
+    const lines = describeLiveness(liveness, { path: gatewayStatusPath(dir), now: 63_003 });
+    expect(lines).toEqual([
+      expect.stringMatching(/^gateway: not running \(pid \d+ stopped 1m ago\)$/),
+      "  telegram last error 1m ago: Telegram stopped accepting the bot token",
+    ]);
   });
 
   it("unreadable: not JSON, the wrong shape, or not a regular file, with a fix", async () => {

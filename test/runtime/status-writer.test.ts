@@ -73,6 +73,18 @@ describe("GatewayStatusWriter", () => {
     expect(JSON.stringify(final)).not.toContain("s3cr3t");
   });
 
+  it("an idle gateway that stops is marked stopped (the state change writes at once, already saying so)", async () => {
+    const status = writer();
+    status.ready({ channel: "telegram", name: "@bot" });
+    await status.flush();
+    // Idle past the interval: the next change is written at once, not batched.
+    await new Promise((r) => setTimeout(r, STATUS_WRITE_INTERVAL_MS + 50));
+    await status.stopped();
+    const final = await onDisk();
+    expect(final.stoppedAt).toBeTypeOf("number");
+    expect(final.adapters[0]!.state).toBe("stopped");
+  });
+
   it("a write that fails is logged once and never thrown: the status file is only a view", async () => {
     const status = writer(join(dir, "missing-dir", "nested", "\0bad"));
     status.connecting("telegram");
