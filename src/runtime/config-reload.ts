@@ -20,6 +20,10 @@ const SETTLE_MS = 50;
  */
 const STILL_WRITING_MS = 250;
 
+/** How to restart, as the log and `doctor` word it. */
+export const RESTART_FIX =
+  "restart the gateway: `systemctl --user restart tessera-gateway` for a user service (`systemctl restart tessera-gateway` for a system one), else stop it and run `tessera gateway` again";
+
 /** What a reload did, for the status file. */
 export type ReloadOutcome =
   | { kind: "applied"; loadedAt: number; changed: string[]; restartNeeded: string[] }
@@ -130,11 +134,14 @@ export class ConfigReloader {
     this.signatures = await this.readSignatures();
     const shown = displayPath(services.paths.configPath, services.processEnv.HOME || undefined);
     const inspection = await inspectConfig(services.paths.configPath);
-    let config = inspection.config;
-    let problem = inspection.unreadable?.message ?? inspection.problems.join("; ");
-    let fix =
-      inspection.unreadable?.fix ??
-      `fix it in ${shown} (see config.example.json; \`tessera doctor\` shows the same problems)`;
+    let config = inspection.exists ? inspection.config : undefined;
+    let problem = inspection.exists
+      ? (inspection.unreadable?.message ?? inspection.problems.join("; "))
+      : "the file is gone (deleted, or moved aside by `tessera doctor --fix`)";
+    let fix = !inspection.exists
+      ? `put ${shown} back; to run on the built-in defaults instead, restart the gateway`
+      : (inspection.unreadable?.fix ??
+        `fix it in ${shown} (see config.example.json; \`tessera doctor\` shows the same problems)`);
     let agentId = services.agentId;
     if (config) {
       try {
@@ -182,7 +189,7 @@ export class ConfigReloader {
     );
     if (restart.length > 0) {
       log.warn(`changed settings that take effect only after a restart: ${restart.join(", ")}`, {
-        fix: "restart the gateway (`systemctl --user restart tessera-gateway` when it runs as a service)",
+        fix: RESTART_FIX,
       });
     }
     return this.report({ kind: "applied", loadedAt: this.now(), changed, restartNeeded: restart });

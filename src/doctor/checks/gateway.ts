@@ -1,3 +1,4 @@
+import { RESTART_FIX } from "../../runtime/config-reload.js";
 import { describeLiveness } from "../../runtime/describe-gateway-status.js";
 import { gatewayStatusPath, readGatewayLiveness } from "../../runtime/gateway-status.js";
 import type { DoctorCheck } from "../doctor-check.js";
@@ -33,7 +34,7 @@ export const gatewayCheck: DoctorCheck = {
           return finding(
             "restart-needed",
             "warning",
-            `restart it to use the changed ${restartNeeded.join(", ")}: \`systemctl --user restart tessera-gateway\`, or stop and start \`tessera gateway\``,
+            `to use the changed ${restartNeeded.join(", ")}, ${RESTART_FIX}`,
           );
         }
         return finding("running", "info", "none needed");
