@@ -31,25 +31,32 @@ export async function buildGatewayServiceSpec(opts: {
   const nodePath = opts.nodePath ?? process.execPath;
   const binPath = opts.binPath ?? findTesseraLauncher();
   const configPath = paths.configPath === join(paths.stateDir, "config.json") ? undefined : paths.configPath;
-  await refuseUnsafePath(nodePath, "the node binary");
+  const runAs = opts.manager === "systemd-system" ? await stateDirOwner(paths.stateDir) : undefined;
+  // Who may own what the unit names: root, and the user the service runs as.
+  const trusted = [0, runAs?.uid ?? process.getuid?.() ?? 0];
+  await refuseUnsafePath(nodePath, "the node binary", trusted);
   if (opts.manager !== "launchd" && /["'\\]/.test(nodePath))
     throw new TesseraError(
       "USAGE",
       `the node binary ${nodePath} has a quote or a backslash in its path, and systemd refuses to run an executable named so`,
       "put node in a directory whose path has no quote or backslash (copy or reinstall it there; a link does not help, node reports its real path), then run tessera gateway install with that node",
     );
-  await refuseUnsafePath(binPath, "Tessera's launcher");
-  await refuseUnsafePath(paths.stateDir, "the state dir");
-  if (configPath !== undefined) await refuseUnsafePath(configPath, "the config file");
+  await refuseUnsafePath(binPath, "Tessera's launcher", trusted);
+  await refuseUnsafePath(paths.stateDir, "the state dir", trusted);
+  if (configPath !== undefined) await refuseUnsafePath(configPath, "the config file", trusted);
   const spec: GatewayServiceSpec = { nodePath, binPath, stateDir: paths.stateDir, configPath };
-  if (opts.manager !== "systemd-system") return spec;
-  const owner = await stat(paths.stateDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "ENOENT") throw fsFailure(err, paths.stateDir, "look at");
+  return runAs ? { ...spec, runAs } : spec;
+}
+
+/** The state dir's owner, whom a system unit runs as; the dir must exist (see `buildGatewayServiceSpec`). */
+async function stateDirOwner(stateDir: string): Promise<{ uid: number; gid: number }> {
+  const owner = await stat(stateDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw fsFailure(err, stateDir, "look at");
     throw new TesseraError(
       "USAGE",
-      `the state dir ${paths.stateDir} does not exist; a system service runs as the user who owns the state dir, so it must be set up first`,
+      `the state dir ${stateDir} does not exist; a system service runs as the user who owns the state dir, so it must be set up first`,
       "as the user who will run the gateway, run tessera onboard; then name that state dir: sudo tessera --state-dir /home/<user>/.tessera gateway install --system",
     );
   });
-  return { ...spec, runAs: { uid: owner.uid, gid: owner.gid } };
+  return { uid: owner.uid, gid: owner.gid };
 }

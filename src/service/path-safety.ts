@@ -12,9 +12,15 @@ import { shellWord } from "./shell-word.js";
  * The service runs the node binary and `bin/tessera.js` named here on every start, as a system
  * service possibly as root; whoever can swap them can run code as that user. `what` names the path
  * in the error (`the node binary`, `the state dir`). A path that does not exist yet is judged by the
- * directories above it.
+ * directories above it. Owners count too: the path and every directory above it must belong to root
+ * or to a user in `trustedUids` (the user the service runs as), since an owner can always change
+ * what they own, whatever its mode says.
  */
-export async function refuseUnsafePath(path: string, what: string): Promise<void> {
+export async function refuseUnsafePath(
+  path: string,
+  what: string,
+  trustedUids: readonly number[] = [0, process.getuid?.() ?? 0],
+): Promise<void> {
   if (!isAbsolute(path))
     throw new TesseraError(
       "USAGE",
@@ -40,6 +46,14 @@ export async function refuseUnsafePath(path: string, what: string): Promise<void
         "USAGE",
         `${what} ${path} is not safe to name in a service file: ${current} is writable by ${who} (mode ${mode})${at}, so they could change what the service runs`,
         `chmod go-w ${shellWord(current)}, then run tessera gateway install again`,
+      );
+    }
+    if (info && !trustedUids.includes(info.uid)) {
+      const at = current === path ? "" : ` (${current} is in its path)`;
+      throw new TesseraError(
+        "USAGE",
+        `${what} ${path} is not safe to name in a service file: ${current} belongs to uid ${info.uid}${at}, neither root nor the user the service runs as, so that user could change what the service runs`,
+        `use a ${what.replace(/^the /, "")} owned by root or by the user the service runs as (sudo chown root ${shellWord(current)}, or install it elsewhere), then run tessera gateway install again`,
       );
     }
     if (dirname(current) === current) return;

@@ -6,6 +6,9 @@ export const SYSTEMD_UNIT_NAME = "tessera-gateway.service";
 
 /** Seconds between a failure and the restart: long enough not to spin on a bad token or config. */
 const RESTART_SEC = 5;
+/** At most this many starts within `START_LIMIT_INTERVAL_SEC`; then systemd gives up (see the unit). */
+const START_LIMIT_BURST = 5;
+const START_LIMIT_INTERVAL_SEC = 300;
 /**
  * Seconds systemd waits after SIGTERM before SIGKILL. The gateway gives answers in flight 10 s, then
  * its platform libraries up to 2 s more to let go (`EXIT_GRACE_MS`); 30 s leaves room on a slow box
@@ -30,8 +33,12 @@ export function renderSystemdUnit(spec: GatewayServiceSpec): string {
     "# No secret belongs here: the gateway reads its tokens from .env in its state dir.",
     "[Unit]",
     "Description=Tessera chat gateway (Telegram/Discord)",
-    "After=network-online.target",
-    "Wants=network-online.target",
+    // Only the system manager has network-online.target; a user unit naming it waits for nothing.
+    ...(spec.runAs ? ["After=network-online.target", "Wants=network-online.target"] : []),
+    // A failure that repeats (a revoked token, a broken config) stops the restarts after five tries
+    // within five minutes, so `systemctl status` shows it failed instead of a restart every 5 s forever.
+    `StartLimitIntervalSec=${START_LIMIT_INTERVAL_SEC}`,
+    `StartLimitBurst=${START_LIMIT_BURST}`,
     "",
     "[Service]",
     "Type=simple",

@@ -86,8 +86,8 @@ describe("tessera gateway install --print", () => {
     for (const line of [
       "# Written by tessera gateway install; tessera gateway uninstall removes it.",
       "Description=Tessera chat gateway (Telegram/Discord)",
-      "After=network-online.target",
-      "Wants=network-online.target",
+      "StartLimitIntervalSec=300",
+      "StartLimitBurst=5",
       "Type=simple",
       `ExecStart=${process.execPath} ${CLI} gateway`,
       `Environment=TESSERA_STATE_DIR=${stateDir}`,

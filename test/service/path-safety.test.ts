@@ -62,3 +62,20 @@ describe("refuseUnsafePath", () => {
     await refuseUnsafePath(join(sticky, "state"), "the state dir");
   });
 });
+
+describe("refuseUnsafePath: owners", () => {
+  it("refuses a path owned by someone who is neither root nor the user the service runs as", async () => {
+    const node = join(root, "node");
+    await writeFile(node, "", { mode: 0o755 });
+    const me = process.getuid!();
+    // Trusting only a uid that owns nothing here stands for "the files belong to another user".
+    const stranger = me === 0 ? 4242 : 0;
+    const err = await tesseraErrorOf(refuseUnsafePath(node, "the node binary", [stranger]));
+    expect(err.message).toBe(
+      `the node binary ${node} is not safe to name in a service file: ${node} belongs to uid ${me}, neither root nor the user the service runs as, so that user could change what the service runs`,
+    );
+    expect(err.hint).toMatch(/^use a node binary owned by root or by the user the service runs as/);
+    // The owner trusted: accepted.
+    await refuseUnsafePath(node, "the node binary", [stranger, me]);
+  });
+});

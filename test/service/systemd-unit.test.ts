@@ -28,8 +28,8 @@ describe("renderSystemdUnit", () => {
     for (const line of [
       "[Unit]",
       "Description=Tessera chat gateway (Telegram/Discord)",
-      "After=network-online.target",
-      "Wants=network-online.target",
+      "StartLimitIntervalSec=300",
+      "StartLimitBurst=5",
       "[Service]",
       "Type=simple",
       "ExecStart=/usr/bin/node /opt/tessera/bin/tessera.js gateway",
@@ -44,6 +44,8 @@ describe("renderSystemdUnit", () => {
     ])
       expect(lines(unit)).toContain(line);
     expect(unit).not.toMatch(/^(User|Group|EnvironmentFile)=/m);
+    // The user manager has no network-online.target: naming it would wait for nothing.
+    expect(unit).not.toContain("network-online.target");
     expect(unit).not.toContain("TESSERA_CONFIG");
     // Longer than the gateway's 10 s grace for answers in flight.
     expect(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1])).toBeGreaterThan(10);
@@ -62,6 +64,8 @@ describe("renderSystemdUnit", () => {
         "User=1000",
         "Group=1001",
         "WantedBy=multi-user.target",
+        "After=network-online.target",
+        "Wants=network-online.target",
       ]),
     );
     expect(unit).not.toContain("WantedBy=default.target");
