@@ -33,7 +33,11 @@ describe("parseRef", () => {
 describe("resolveModelInput", () => {
   it("reads the provider of a full ref case-insensitively, keeping the model's case", () => {
     const resolved = resolveModelInput(ConfigSchema.parse({}), "OpenAI/GPT-Custom");
-    expect(resolved).toMatchObject({ ok: true, via: "ref", ref: { provider: "openai", model: "GPT-Custom" } });
+    expect(resolved).toMatchObject({
+      ok: true,
+      via: "ref",
+      ref: { provider: "openai", model: "GPT-Custom" },
+    });
   });
 
   it("reads an alias, case-insensitively", () => {
