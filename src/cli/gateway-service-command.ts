@@ -6,7 +6,12 @@ import { buildGatewayServiceSpec } from "../service/build-service-spec.js";
 import { type GatewayServiceSpec, gatewayArgv } from "../service/gateway-service-spec.js";
 import { renderLaunchdPlist } from "../service/launchd-plist.js";
 import { lingerCommand, serviceCommands } from "../service/service-commands.js";
-import { readServiceFile, removeServiceFile, writeServiceFile } from "../service/service-file.js";
+import {
+  readServiceFile,
+  refuseForeignServiceFile,
+  removeServiceFile,
+  writeServiceFile,
+} from "../service/service-file.js";
 import { type ServiceLocation, serviceLocation } from "../service/service-location.js";
 import { shellWord } from "../service/shell-word.js";
 import { enablementLinks } from "../service/systemd-enablement.js";
@@ -94,10 +99,13 @@ export async function runGatewayUninstall(
   platform: NodeJS.Platform = process.platform,
 ): Promise<number> {
   const location = serviceLocation({ platform, system: Boolean(flags.system), env: ctx.env });
-  if ((await readServiceFile(location.path)) === undefined) {
+  const current = await readServiceFile(location.path);
+  if (current === undefined) {
     ctx.stdout.write(`nothing to remove: there is no ${location.path} (tessera gateway install writes it)\n`);
     return 0;
   }
+  // Before the enabled check: a file that is not ours is refused whether or not it is enabled.
+  refuseForeignServiceFile(location.path, current, "remove");
   const commands = serviceCommands(location, "");
   if (location.manager !== "launchd") {
     const links = await enablementLinks(location.dir, SYSTEMD_UNIT_NAME);

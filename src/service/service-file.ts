@@ -43,7 +43,7 @@ export type ServiceRemoveOutcome = "removed" | "absent";
 export async function removeServiceFile(path: string): Promise<ServiceRemoveOutcome> {
   const current = await readServiceFile(path);
   if (current === undefined) return "absent";
-  if (!isTesseraServiceFile(current)) throw foreignFile(path, "remove");
+  refuseForeignServiceFile(path, current, "remove");
   try {
     await rm(path);
   } catch (err) {
@@ -71,6 +71,11 @@ export async function readServiceFile(path: string): Promise<string | undefined>
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw fsFailure(err, path, "read");
   }
+}
+
+/** Refuses a file at the service's path that Tessera did not write (no marker line). */
+export function refuseForeignServiceFile(path: string, text: string, doing: "replace" | "remove"): void {
+  if (!isTesseraServiceFile(text)) throw foreignFile(path, doing);
 }
 
 function foreignFile(path: string, doing: "replace" | "remove"): TesseraError {

@@ -249,9 +249,10 @@ describe("tessera gateway uninstall", () => {
     );
   });
 
-  it("refuses a unit it did not write", async () => {
-    await mkdir(join(xdg, "systemd", "user"), { recursive: true });
+  it("refuses a unit it did not write, enabled or not (not 'disable it first')", async () => {
+    await mkdir(join(xdg, "systemd", "user", "default.target.wants"), { recursive: true });
     await writeFile(unitPath, "[Service]\nExecStart=/usr/bin/other\n");
+    await symlink(unitPath, join(xdg, "systemd", "user", "default.target.wants", "tessera-gateway.service"));
     const result = await run(["gateway", "uninstall"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`error: ${unitPath} was not written by tessera gateway install`);
