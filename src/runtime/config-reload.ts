@@ -131,7 +131,14 @@ export class ConfigReloader {
   private async apply(reason: string): Promise<ReloadOutcome> {
     const { services, log } = this.opts;
     // Taken before reading: a change made while this reload runs is seen by the next check.
+    const before = this.signatures.split("|");
     this.signatures = await this.readSignatures();
+    const after = this.signatures.split("|");
+    const home = services.processEnv.HOME || undefined;
+    // Which of the two files changed on disk, for the log line (none for a SIGHUP with no change).
+    const files = [services.paths.configPath, services.paths.envPath]
+      .filter((_, i) => before[i] !== after[i])
+      .map((path) => displayPath(path, home));
     const shown = displayPath(services.paths.configPath, services.processEnv.HOME || undefined);
     const inspection = await inspectConfig(services.paths.configPath);
     let config = inspection.exists ? inspection.config : undefined;
@@ -185,7 +192,7 @@ export class ConfigReloader {
     const restart = restartNeeded(this.started, { config, env, agentId });
     log.info(
       `config reloaded (${reason}): ${changed.length ? `${changed.join(", ")} changed` : "the file is valid again"}`,
-      { config: shown },
+      { files: files.length ? files : [shown] },
     );
     if (restart.length > 0) {
       log.warn(`changed settings that take effect only after a restart: ${restart.join(", ")}`, {
