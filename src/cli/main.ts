@@ -1,11 +1,9 @@
 import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.js";
 import { type CliContext, type GlobalOptions, processCliContext, reportError } from "./cli-context.js";
 import { registerAdminCommands } from "./register-admin.js";
 import { registerChatCommands } from "./register-chat.js";
 import { registerModelsCommands } from "./register-models.js";
-
-/** Version printed by `tessera --version`; kept in step with package.json by the release process. */
-const VERSION = "0.1.0";
 
 /**
  * A command's action: runs with the CLI context and returns the process exit code. Registration
