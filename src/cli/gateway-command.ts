@@ -137,7 +137,7 @@ function nothingEnabled(services: AgentServices): TesseraError {
   return new TesseraError(
     "GATEWAY_NOTHING_ENABLED",
     `no chat channel is enabled in ${services.paths.configPath}`,
-    "set channels.telegram.enabled to true and give it a bot token (TELEGRAM_BOT_TOKEN in <state dir>/.env, or run `tessera onboard`); to try Tessera without a bot token, run `tessera chat`",
+    `set channels.telegram.enabled (TELEGRAM_BOT_TOKEN in ${services.paths.envPath}) or channels.discord.enabled (DISCORD_BOT_TOKEN there) to true, or run \`tessera onboard\`; to try Tessera without a bot token, run \`tessera chat\``,
   );
 }
 

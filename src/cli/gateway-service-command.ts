@@ -158,7 +158,7 @@ async function installNotes(
   const notes: string[] = [];
   if (!(await exists(spec.stateDir)))
     notes.push(
-      `the state dir ${spec.stateDir} does not exist yet; set Tessera up before starting the service: tessera onboard`,
+      `the state dir ${spec.stateDir} does not exist yet; set Tessera up before starting the service: tessera --state-dir ${shellWord(spec.stateDir)} onboard`,
     );
   if (location.manager === "systemd-user" && ctx.env.XDG_CONFIG_HOME)
     notes.push(

@@ -177,7 +177,9 @@ describe("tessera gateway install", () => {
     expect(result.code).toBe(0);
     const path = join(sb.home, ".config", "systemd", "user", "tessera-gateway.service");
     expect(result.stdout).toContain(`wrote ${path}`);
-    expect(result.stderr).toContain(`note: the state dir ${sb.stateDir} does not exist yet`);
+    expect(result.stderr).toContain(
+      `note: the state dir ${sb.stateDir} does not exist yet; set Tessera up before starting the service: tessera --state-dir ${sb.stateDir} onboard`,
+    );
     expect(await modeOf(path)).toBe(0o644);
   });
 

@@ -105,6 +105,6 @@ describe("tessera gateway (console adapter in test mode)", () => {
     const gw = startGateway(env);
     expect(await gw.exited).toBe(1);
     expect(gw.stderr).toContain("error: no chat channel is enabled");
-    expect(gw.stderr).toMatch(/fix: .*channels\.telegram\.enabled.*tessera chat/);
+    expect(gw.stderr).toMatch(/fix: .*channels\.telegram\.enabled.*channels\.discord\.enabled.*tessera chat/);
   });
 });
