@@ -23,6 +23,8 @@ import { incomingFromMessage, senderOf } from "./translate.js";
 
 export interface DiscordAdapterOptions {
   token: string;
+  /** Where the token was set, for the fix of a rejected token (see `TelegramAdapterOptions.tokenSetting`). */
+  tokenSetting?: string;
   /** REST root without the version (`channels.discord.apiBase`); the gateway URL comes from `{apiBase}/v10/gateway/bot`. */
   apiBase?: string;
   /** `channels.discord.commands`. */
@@ -37,8 +39,10 @@ const DEFER_AFTER_MS = 2_000;
 const TYPING_EVERY_MS = 8_000;
 /** How long `start` waits for the gateway to be ready. */
 const READY_TIMEOUT_MS = 60_000;
-const TOKEN_FIX =
-  "copy the bot token from the Discord developer portal (Applications → your app → Bot → Reset Token) into DISCORD_BOT_TOKEN in <state dir>/.env or channels.discord.token";
+/** The fix of a rejected token, naming where it was set. */
+function tokenFix(setting = "DISCORD_BOT_TOKEN in <state dir>/.env or channels.discord.token"): string {
+  return `copy the bot token from the Discord developer portal (Applications → your app → Bot → Reset Token) into ${setting}`;
+}
 const INTENT_FIX =
   "Discord developer portal → Applications → your app → Bot → Privileged Gateway Intents: turn on Message Content Intent, save, then start the gateway again";
 
@@ -91,7 +95,9 @@ export class DiscordAdapter implements ChatAdapter {
     await this.login(client);
     // After start: a connection Discord closes for good (token reset in the portal: 4004; intents
     // changed: 4014) stops the gateway with the fix, and a reconnect with a new session is logged too.
-    client.on(Events.ShardDisconnect, (event) => host.fail(closeError(event.code)));
+    client.on(Events.ShardDisconnect, (event) =>
+      host.fail(closeError(event.code, tokenFix(this.opts.tokenSetting))),
+    );
     client.on(Events.ShardReady, () => {
       host.log.info("reconnected to Discord (new session)");
       host.connection("ready");
@@ -169,13 +175,19 @@ export class DiscordAdapter implements ChatAdapter {
             ),
           );
         } else if (event.code === 4004) {
-          done(new TesseraError("CHANNEL_FAILED", "Discord rejected the bot token (close 4004)", TOKEN_FIX));
+          done(
+            new TesseraError(
+              "CHANNEL_FAILED",
+              "Discord rejected the bot token (close 4004)",
+              tokenFix(this.opts.tokenSetting),
+            ),
+          );
         } else {
           done(
             new TesseraError(
               "CHANNEL_FAILED",
               `Discord closed the connection (code ${event.code})`,
-              TOKEN_FIX,
+              tokenFix(this.opts.tokenSetting),
             ),
           );
         }
@@ -196,7 +208,7 @@ export class DiscordAdapter implements ChatAdapter {
             new TesseraError(
               "CHANNEL_FAILED",
               "Discord rejected the bot token (401 Unauthorized)",
-              TOKEN_FIX,
+              tokenFix(this.opts.tokenSetting),
             ),
           );
         } else {
@@ -357,7 +369,7 @@ export class DiscordAdapter implements ChatAdapter {
 const EPHEMERAL = 1 << 6;
 
 /** A gateway close Discord does not let the client recover from, with its fix. */
-function closeError(code: number): TesseraError {
+function closeError(code: number, tokenFixText: string): TesseraError {
   if (code === 4014) {
     return new TesseraError(
       "CHANNEL_FAILED",
@@ -366,11 +378,11 @@ function closeError(code: number): TesseraError {
     );
   }
   if (code === 4004)
-    return new TesseraError("CHANNEL_FAILED", "Discord rejected the bot token (close 4004)", TOKEN_FIX);
+    return new TesseraError("CHANNEL_FAILED", "Discord rejected the bot token (close 4004)", tokenFixText);
   return new TesseraError(
     "CHANNEL_FAILED",
     `Discord closed the connection for good (code ${code})`,
-    TOKEN_FIX,
+    tokenFixText,
   );
 }
 

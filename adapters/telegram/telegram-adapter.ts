@@ -17,6 +17,11 @@ import { incomingFromCallback, incomingFromMessage } from "./translate.js";
 
 export interface TelegramAdapterOptions {
   token: string;
+  /**
+   * Where the token was set, for the fix of a rejected token (`TELEGRAM_BOT_TOKEN in ~/.tessera/.env`):
+   * a token from the process environment overrides `.env`, so "edit .env" would not fix it.
+   */
+  tokenSetting?: string;
   /** Bot API root (`channels.telegram.apiRoot`): Telegram's own, a self-hosted server, or a test stand-in. */
   apiRoot?: string;
 }
@@ -29,8 +34,12 @@ const TYPING_EVERY_MS = 4_500;
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 const UNREACHABLE_FIX =
   "check this host's network connection, or channels.telegram.apiRoot if you run your own Bot API server";
-const BOT_TOKEN_FIX =
-  "set the token @BotFather gave you (/mybots → your bot → API Token) as TELEGRAM_BOT_TOKEN in <state dir>/.env or as channels.telegram.botToken";
+/** The fix of a rejected token, naming where it was set. */
+function botTokenFix(
+  setting = "TELEGRAM_BOT_TOKEN in <state dir>/.env or channels.telegram.botToken",
+): string {
+  return `set the token @BotFather gave you (/mybots → your bot → API Token) as ${setting}`;
+}
 
 /**
  * The Telegram adapter (grammY): long polling through @grammyjs/runner (chats served concurrently;
@@ -98,7 +107,7 @@ export class TelegramAdapter implements ChatAdapter {
       });
       if (!(await webhookGone)) await bot.api.deleteWebhook();
     } catch (err) {
-      throw await startError(err, this.apiRoot);
+      throw await startError(err, this.apiRoot, botTokenFix(this.opts.tokenSetting));
     }
     // From here on, sends retry 429 (after retry_after) and 5xx/network errors with backoff. Not
     // getUpdates: the runner retries polling itself, and its failures must reach `pollingLog`.
@@ -109,7 +118,9 @@ export class TelegramAdapter implements ChatAdapter {
     this.runner = run(bot, {
       runner: { silent: true, fetch: { allowed_updates: [...ALLOWED_UPDATES] } },
     });
-    this.runner.task()?.catch(async (err) => host.fail(await pollingError(err)));
+    this.runner
+      .task()
+      ?.catch(async (err) => host.fail(await pollingError(err, botTokenFix(this.opts.tokenSetting))));
     // The command menu is a courtesy, so it never holds up polling.
     syncBotCommands(bot.api, host.commands, host.owners).then(
       (written) => written > 0 && host.log.info(`command menu updated (${written} scope(s))`),
@@ -283,13 +294,13 @@ function pollingLog(host: AdapterHost): Transformer {
   };
 }
 
-async function startError(err: unknown, apiRoot: string): Promise<TesseraError> {
+async function startError(err: unknown, apiRoot: string, tokenFix: string): Promise<TesseraError> {
   const { GrammyError, HttpError } = await import("grammy");
   if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
     return new TesseraError(
       "CHANNEL_FAILED",
       "Telegram rejected the bot token (401 Unauthorized): it is wrong or was revoked",
-      BOT_TOKEN_FIX,
+      tokenFix,
     );
   }
   if (err instanceof HttpError) {
@@ -299,14 +310,10 @@ async function startError(err: unknown, apiRoot: string): Promise<TesseraError> 
       UNREACHABLE_FIX,
     );
   }
-  return new TesseraError(
-    "CHANNEL_FAILED",
-    `Telegram refused to start the bot: ${describe(err)}`,
-    BOT_TOKEN_FIX,
-  );
+  return new TesseraError("CHANNEL_FAILED", `Telegram refused to start the bot: ${describe(err)}`, tokenFix);
 }
 
-async function pollingError(err: unknown): Promise<Error> {
+async function pollingError(err: unknown, tokenFix: string): Promise<Error> {
   const { GrammyError } = await import("grammy");
   if (err instanceof GrammyError && err.error_code === 409) {
     return new TesseraError(
@@ -319,7 +326,7 @@ async function pollingError(err: unknown): Promise<Error> {
     return new TesseraError(
       "CHANNEL_FAILED",
       "Telegram stopped accepting the bot token (401 Unauthorized): it was revoked",
-      BOT_TOKEN_FIX,
+      tokenFix,
     );
   }
   return err instanceof Error ? err : new Error(String(err));

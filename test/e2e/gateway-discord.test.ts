@@ -295,7 +295,9 @@ describe("tessera gateway with Discord", () => {
     gateway = startGateway({ ...env, DISCORD_BOT_TOKEN: `${token.slice(0, -4)}AAAA` });
     expect(await gateway.exited).toBe(1);
     expect(gateway.stderr).toMatch(/Discord rejected the bot token/);
-    expect(gateway.stderr).toMatch(/DISCORD_BOT_TOKEN/);
+    expect(gateway.stderr).toMatch(
+      /"fix":"[^"]*DISCORD_BOT_TOKEN in the gateway's environment, where it is set now/,
+    );
     await discord.close();
     discord = await startDiscordFake({ token, privilegedIntents: { messageContent: false } });
     await writeConfig({});

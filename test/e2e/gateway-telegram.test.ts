@@ -252,7 +252,10 @@ describe("tessera gateway with Telegram", () => {
     gateway = startGateway(env);
     expect(await gateway.exited).toBe(1);
     expect(gateway.stderr).toMatch(/Telegram rejected the bot token/);
-    expect(gateway.stderr).toMatch(/TELEGRAM_BOT_TOKEN/);
+    // The token came from the gateway's own environment, which overrides .env: the fix says so.
+    expect(gateway.stderr).toMatch(
+      /"fix":"[^"]*TELEGRAM_BOT_TOKEN in the gateway's environment, where it is set now \(it overrides [^"]*\.env\)/,
+    );
   });
 
   it("streams a DM answer as message drafts, then sends the final message", async () => {
