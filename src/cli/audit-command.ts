@@ -1,10 +1,10 @@
 import { type AuditEntry, AuditLog } from "../audit/audit-log.js";
 import { redactSecrets } from "../auth/mask.js";
 import { parseDuration } from "../config/duration.js";
-import { resolveStateLocation } from "../config/state-location.js";
 import { showControlChars, showControlCharsIn } from "../control-chars.js";
 import { TesseraError } from "../errors.js";
 import type { CliContext } from "./cli-context.js";
+import { statePathsOf } from "./state-paths.js";
 import { alignRows } from "./status-render.js";
 import { writeTerminalJson } from "./terminal-output.js";
 
@@ -21,10 +21,7 @@ export interface AuditFlags {
  * line number. Works without a valid config: it reads only `<state>/audit.jsonl`.
  */
 export async function runAuditCommand(ctx: CliContext, flags: AuditFlags): Promise<number> {
-  const paths = resolveStateLocation(
-    { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
-    ctx.env,
-  );
+  const paths = statePathsOf(ctx);
   const since = flags.since === undefined ? 0 : parseSince(flags.since, Date.now());
   const log = new AuditLog(paths.auditPath);
   const { entries: all, badLines } = await log.read(since);

@@ -1,6 +1,5 @@
 import { stat } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { resolveStateLocation } from "../config/state-location.js";
 import { TesseraError } from "../errors.js";
 import { buildGatewayServiceSpec } from "../service/build-service-spec.js";
 import { type GatewayServiceSpec, gatewayArgv } from "../service/gateway-service-spec.js";
@@ -18,6 +17,7 @@ import { enablementLinks } from "../service/systemd-enablement.js";
 import { renderSystemdUnit, SYSTEMD_UNIT_NAME } from "../service/systemd-unit.js";
 import { findTesseraLauncher } from "../service/tessera-launcher.js";
 import type { CliContext } from "./cli-context.js";
+import { statePathsOf } from "./state-paths.js";
 
 /** When an enabled service starts, in the words of the line above the enable command. */
 const STARTS: Record<ServiceLocation["manager"], string> = {
@@ -47,10 +47,7 @@ export async function runGatewayInstall(
   platform: NodeJS.Platform = process.platform,
 ): Promise<number> {
   const location = serviceLocation({ platform, system: Boolean(flags.system), env: ctx.env });
-  const paths = resolveStateLocation(
-    { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
-    ctx.env,
-  );
+  const paths = statePathsOf(ctx);
   const spec = await buildGatewayServiceSpec({ paths, manager: location.manager });
   const text = location.manager === "launchd" ? renderLaunchdPlist(spec) : renderSystemdUnit(spec);
   if (flags.print) {

@@ -1,8 +1,8 @@
 import { displayPath } from "../config/paths.js";
-import { resolveStateLocation } from "../config/state-location.js";
 import { describeLiveness } from "../runtime/describe-gateway-status.js";
 import { gatewayStatusPath, readGatewayLiveness } from "../runtime/gateway-status.js";
 import type { CliContext } from "./cli-context.js";
+import { statePathsOf } from "./state-paths.js";
 import { writeTerminalJson } from "./terminal-output.js";
 
 /**
@@ -11,10 +11,7 @@ import { writeTerminalJson } from "./terminal-output.js";
  * health checks test the code). Reads no config: it answers even when the config is broken.
  */
 export async function runGatewayStatus(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
-  const { stateDir } = resolveStateLocation(
-    { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
-    ctx.env,
-  );
+  const { stateDir } = statePathsOf(ctx);
   const liveness = await readGatewayLiveness(stateDir);
   const home = ctx.env.HOME || undefined;
   const path = displayPath(gatewayStatusPath(stateDir), home);

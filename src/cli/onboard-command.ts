@@ -1,7 +1,6 @@
 import { parseEnv } from "node:util";
 import { AuthStore } from "../auth/auth-store.js";
 import { loadConfig } from "../config/load.js";
-import { resolveStateLocation } from "../config/state-location.js";
 import { TesseraError } from "../errors.js";
 import { readTextIfExists } from "../files/json-state-file.js";
 import { type CliContext, cliActor, writeJson } from "./cli-context.js";
@@ -14,6 +13,7 @@ import {
   refuseArgvSecrets,
 } from "./onboard-flags.js";
 import { StepLog } from "./partly-done.js";
+import { statePathsOf } from "./state-paths.js";
 
 /**
  * `tessera onboard`: the wizard on a terminal, or `--non-interactive` with flags (secrets from stdin
@@ -23,10 +23,7 @@ import { StepLog } from "./partly-done.js";
  */
 export async function runOnboardCommand(ctx: CliContext, flags: OnboardFlags): Promise<number> {
   refuseArgvSecrets(flags);
-  const paths = resolveStateLocation(
-    { stateDir: ctx.globals.stateDir, configPath: ctx.globals.config },
-    ctx.env,
-  );
+  const paths = statePathsOf(ctx);
   const { config } = await loadConfig(paths.configPath);
   const profilesOf = async (agent: string) =>
     (await new AuthStore(paths.stateDir, agent).profilesFile.read()).profiles;

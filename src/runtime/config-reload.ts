@@ -7,6 +7,7 @@ import { displayPath } from "../config/paths.js";
 import type { Config } from "../config/schema.js";
 import type { AdapterLog } from "../router/adapter.js";
 import { changedEnvKeys, changedKeys, restartNeeded } from "./config-changes.js";
+import { RESTART_FIX } from "./gateway-status.js";
 import { type AgentServices, resolveAgentId } from "./services.js";
 
 /** How often the files are checked when no file-system event came (network file systems, editors). */
@@ -19,10 +20,6 @@ const SETTLE_MS = 50;
  * otherwise log a false "the file is empty".
  */
 const STILL_WRITING_MS = 250;
-
-/** How to restart, as the log and `doctor` word it. */
-export const RESTART_FIX =
-  "restart the gateway: `systemctl --user restart tessera-gateway` for a user service (`systemctl restart tessera-gateway` for a system one), else stop it and run `tessera gateway` again";
 
 /** What a reload did, for the status file. */
 export type ReloadOutcome =

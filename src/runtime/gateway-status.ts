@@ -7,6 +7,10 @@ import { readTextIfExists } from "../files/json-state-file.js";
 /** Beside the gateway's lock: what the running gateway is doing, for `tessera gateway status` and `doctor`. */
 export const STATUS_FILE = "gateway.status.json";
 
+/** How to restart, as the log and `doctor` word it. */
+export const RESTART_FIX =
+  "restart the gateway: `systemctl --user restart tessera-gateway` for a user service (`systemctl restart tessera-gateway` for a system one), else stop it and run `tessera gateway` again";
+
 /** Where the gateway of a state dir keeps its status file. */
 export function gatewayStatusPath(stateDir: string): string {
   return join(stateDir, STATUS_FILE);

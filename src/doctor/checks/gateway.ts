@@ -1,6 +1,5 @@
-import { RESTART_FIX } from "../../runtime/config-reload.js";
 import { describeLiveness } from "../../runtime/describe-gateway-status.js";
-import { gatewayStatusPath, readGatewayLiveness } from "../../runtime/gateway-status.js";
+import { gatewayStatusPath, RESTART_FIX, readGatewayLiveness } from "../../runtime/gateway-status.js";
 import type { DoctorCheck } from "../doctor-check.js";
 import type { Finding } from "../finding.js";
 
