@@ -39,6 +39,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { benchEnv, storeBenchKey } from "../shared/bench-state.js";
 import { buildSources } from "../shared/build-sources.js";
 import { cpuMs, memoryKb, startProcess, stopProcess } from "../shared/child-process.js";
 import { median, mib, ms, perRound, roundsPct, signed, spread, verdict } from "../shared/statistics.js";
@@ -334,19 +335,8 @@ async function makeState(dist, discordFake, anthropic, telegram) {
     },
   };
   writeFileSync(join(state, "config.json"), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  const { AuthStore } = await import(pathToFileURL(join(dist, "src", "auth", "auth-store.js")).href);
-  await new AuthStore(state, "main").upsertProfile(
-    "anthropic:default",
-    { type: "api_key", provider: "anthropic", key: `sk-ant-api03-${"b".repeat(86)}` },
-    { actor: "cli:bench", surface: "cli" },
-  );
-  const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: join(root, "home"),
-    TESSERA_STATE_DIR: state,
-    NO_COLOR: "1",
-    DISCORD_BOT_TOKEN: discordFake.token,
-  };
+  await storeBenchKey(dist, state);
+  const env = benchEnv(root, state, { DISCORD_BOT_TOKEN: discordFake.token });
   return { root, env };
 }
 

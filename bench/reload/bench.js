@@ -38,6 +38,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { benchEnv, storeBenchKey } from "../shared/bench-state.js";
 import { buildSources } from "../shared/build-sources.js";
 import { startProcess, stopProcess } from "../shared/child-process.js";
 import { median, ms, pct, verdict } from "../shared/statistics.js";
@@ -192,18 +193,8 @@ async function makeState(dist, telegram, anthropic, allowFrom) {
   mkdirSync(join(root, "home"), { mode: 0o700 });
   const configPath = join(state, "config.json");
   writeFileSync(configPath, configText(telegram, anthropic, allowFrom), { mode: 0o600 });
-  const { AuthStore } = await import(pathToFileURL(join(dist, "src", "auth", "auth-store.js")).href);
-  await new AuthStore(state, "main").upsertProfile(
-    "anthropic:default",
-    { type: "api_key", provider: "anthropic", key: `sk-ant-api03-${"b".repeat(86)}` },
-    { actor: "cli:bench", surface: "cli" },
-  );
-  const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: join(root, "home"),
-    TESSERA_STATE_DIR: state,
-    NO_COLOR: "1",
-  };
+  await storeBenchKey(dist, state);
+  const env = benchEnv(root, state);
   return { root, configPath, env };
 }
 

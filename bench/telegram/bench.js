@@ -34,6 +34,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { benchEnv, storeBenchKey } from "../shared/bench-state.js";
 import { buildSources } from "../shared/build-sources.js";
 import { cpuMs, memoryKb, startProcess, stopProcess } from "../shared/child-process.js";
 import {
@@ -260,18 +261,8 @@ async function makeState(dist, telegramFake, anthropic) {
     },
   };
   writeFileSync(join(state, "config.json"), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  const { AuthStore } = await import(pathToFileURL(join(dist, "src", "auth", "auth-store.js")).href);
-  await new AuthStore(state, "main").upsertProfile(
-    "anthropic:default",
-    { type: "api_key", provider: "anthropic", key: `sk-ant-api03-${"b".repeat(86)}` },
-    { actor: "cli:bench", surface: "cli" },
-  );
-  const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: join(root, "home"),
-    TESSERA_STATE_DIR: state,
-    NO_COLOR: "1",
-  };
+  await storeBenchKey(dist, state);
+  const env = benchEnv(root, state);
   // The directory holding the agent's sessions, whichever layout the sources use: one sessions.json
   // (`sessionsPath`) or a file per session under `sessionsDir`.
   const paths = await import(pathToFileURL(join(dist, "src", "config", "paths.js")).href);
