@@ -32,11 +32,6 @@ export class GatewayStatusWriter {
     this.status = { ...initial, restartNeeded: [], adapters: [], updatedAt: now() };
   }
 
-  /** A copy of what the file says (or is about to say). */
-  get current(): GatewayStatus {
-    return structuredClone(this.status);
-  }
-
   /** An adapter the gateway is starting. */
   connecting(channel: Channel): void {
     const entry = this.adapter(channel);
